@@ -1,0 +1,25 @@
+# The two commands of the README: `make demo` and `make test`. Both install what is missing.
+SWIFT ?= swift
+TEST_FLAGS ?=
+
+.PHONY: deps build demo test bench
+
+deps:
+	@missing=""; \
+	for p in libedit-dev libopenblas-dev pkg-config; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product circ
+
+demo: build
+	.build/release/circ examples/quickstart.circ
+
+test: deps
+	$(SWIFT) test $(TEST_FLAGS)
+
+bench: deps
+	$(SWIFT) run -c release circ-bench

@@ -1,0 +1,50 @@
+import CircLang
+import PCFG
+
+/// A dataset as a circ value: indexable, `len`, iterable; each item is `{src, tgt}`.
+public final class DatasetValue: NativeObject {
+    /// Where the samples came from: a task name, `pcfgset`, or a file path.
+    public let name: String
+    /// `train`, `test`, or `file`.
+    public let split: String
+    /// The samples.
+    public let samples: [Sample]
+
+    /// A dataset value.
+    public init(name: String, split: String, samples: [Sample]) {
+        self.name = name
+        self.split = split
+        self.samples = samples
+    }
+
+    public var typeName: String { "dataset" }
+    public var summary: String { "<dataset \(name) \(split): \(samples.count) samples>" }
+    public var fieldNames: [String] { ["name", "split", "n", "src", "tgt"] }
+    public var count: Int? { samples.count }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "name": .string(self.name)
+        case "split": .string(split)
+        case "n": .number(Double(samples.count))
+        case "src": .list(samples.map { .string($0.source) })
+        case "tgt": .list(samples.map { .string($0.target) })
+        default: nil
+        }
+    }
+
+    public func element(at index: Int) throws -> Value {
+        let sample = samples[index]
+        return .record(Record([("src", .string(sample.source)), ("tgt", .string(sample.target))]))
+    }
+
+    public func isEqual(to other: any NativeObject) -> Bool {
+        guard let other = other as? DatasetValue else { return false }
+        return samples == other.samples
+    }
+}
+
+/// Runs PCFG code, turning its errors into circ runtime errors that keep their hints.
+func bridge<T>(_ body: () throws(PCFGError) -> T) throws -> T {
+    do { return try body() } catch { throw RuntimeError(error.description, hint: error.hint) }
+}

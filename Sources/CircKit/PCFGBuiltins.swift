@@ -1,0 +1,63 @@
+import CircLang
+import PCFG
+
+/// Builtins for the PCFG SET task suite.
+enum PCFGBuiltins {
+    static func make() -> [NativeFunction] {
+        let task = Parameter("task", .string, choices: PCFGTask.completions)
+        return [
+            NativeFunction("pcfg", [Parameter("expression", .string)], returns: "string",
+                           doc: "Evaluates a PCFG SET expression, e.g. pcfg(\"reverse A1 B1\") is \"B1 A1\".") { args, _ in
+                do {
+                    return .string(try Expression.parse(try args.string(0)).evaluate().joined(separator: " "))
+                } catch {
+                    throw RuntimeError("pcfg: \(error)")
+                }
+            },
+            NativeFunction("tasks", [], returns: "list",
+                           doc: "The names of the ten PCFG SET functions, each an isolated-function task.") { _, _ in
+                .list(PCFGTask.names.map { .string($0) })
+            },
+            NativeFunction("dataset", [task, Parameter("n", .number, default: .null),
+                                       Parameter("seed", .number, default: .number(Double(PCFGTask.defaultSeed))),
+                                       Parameter("split", .string, default: .string("train"), choices: ["train", "test"]),
+                                       Parameter("size", .number, default: .number(Double(PCFGTask.defaultSize)))],
+                           returns: "dataset",
+                           doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split.") { args, _ in
+                let name = try args.string(0)
+                let parsed = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
+                guard let split = PCFGTask.Split(rawValue: try args.string(3)) else {
+                    throw RuntimeError("dataset: split must be \"train\" or \"test\", got \"\(try args.string(3))\"")
+                }
+                let size = try args.integer(4, name: "size", min: 1)
+                var samples = parsed.samples(split: split, size: size, seed: UInt64(try args.integer(2, name: "seed", min: 0)))
+                if args[1] != .null { samples = Array(samples.prefix(try args.integer(1, name: "n", min: 0))) }
+                return .native(DatasetValue(name: parsed.name, split: split.rawValue, samples: samples))
+            },
+            NativeFunction("generate", [Parameter("n", .number), Parameter("seed", .number, default: .number(1))],
+                           returns: "dataset",
+                           doc: "n PCFG SET-style samples from the reference's Markov-tree generator.") { args, _ in
+                let n = try args.integer(0, name: "n", min: 0)
+                var generator = MarkovTreeGenerator(seed: UInt64(try args.integer(1, name: "seed", min: 0)))
+                return .native(DatasetValue(name: "pcfgset", split: "generated", samples: generator.samples(n)))
+            },
+            NativeFunction("load_dataset", [Parameter("path", .string)], returns: "dataset",
+                           doc: "Reads X.src/X.tgt (give either, or the stem) or a src;tgt .csv file.") { args, _ in
+                let path = try args.string(0)
+                let samples = try bridge { () throws(PCFGError) in try DataFiles.read(path) }
+                return .native(DatasetValue(name: path, split: "file", samples: samples))
+            },
+            NativeFunction("save_dataset", [Parameter("data", .native("dataset")), Parameter("path", .string)], returns: "nil",
+                           doc: "Writes a dataset as path.csv (src;tgt) or as path.src and path.tgt.") { args, _ in
+                let data = try args.native(0, as: DatasetValue.self), path = try args.string(1)
+                try bridge { () throws(PCFGError) in
+                    if path.hasSuffix(".csv") { try DataFiles.writeCSV(data.samples, to: path) } else {
+                        let stem = path.hasSuffix(".src") || path.hasSuffix(".tgt") ? String(path.dropLast(4)) : path
+                        try DataFiles.writePair(data.samples, stem: stem)
+                    }
+                }
+                return .null
+            },
+        ]
+    }
+}

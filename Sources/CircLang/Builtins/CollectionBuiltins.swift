@@ -1,0 +1,90 @@
+/// Builtins over lists and records: ranges, mapping, filtering, sorting, reducing.
+enum CollectionBuiltins {
+    static func make() -> [NativeFunction] {
+        [
+            NativeFunction("range", [Parameter("a", .number), Parameter("b", .number, default: .null),
+                                     Parameter("step", .number, default: .number(1))], returns: "list",
+                           doc: "range(n) is [0, …, n-1]; range(a, b[, step]) counts from a up to (not including) b.") { args, _ in
+                var (start, end) = (0.0, try args.number(0))
+                if case .number(let b) = args[1] { (start, end) = (end, b) }
+                let step = try args.number(2)
+                guard step != 0 else { throw RuntimeError("range: step must not be 0") }
+                let count = max(0, ((end - start) / step).rounded(.up))
+                guard count <= 100_000_000 else { throw RuntimeError("range: \(formatNumber(count)) elements is too many") }
+                return .list((0..<Int(count)).map { .number(start + Double($0) * step) })
+            },
+            NativeFunction("map", [Parameter("xs", .list), Parameter("f", .function)], returns: "list",
+                           doc: "The list of f(x) for each x in xs.") { args, context in
+                .list(try args.list(0).map { try context.call(args[1], [$0]) })
+            },
+            NativeFunction("filter", [Parameter("xs", .list), Parameter("f", .function)], returns: "list",
+                           doc: "The elements x of xs for which f(x) is true.") { args, context in
+                .list(try args.list(0).filter { try context.call(args[1], [$0]).isTruthy })
+            },
+            NativeFunction("sorted", [Parameter("xs", .list), Parameter("key", .function, default: .null),
+                                      Parameter("reverse", .bool, default: .bool(false))], returns: "list",
+                           doc: "The list sorted ascending (numbers or strings), by key(x) when given.") { args, context in
+                let items = try args.list(0)
+                let keys = args[1] == .null ? items : try items.map { try context.call(args[1], [$0]) }
+                var order = Array(items.indices)
+                var failure: RuntimeError?
+                order.sort { i, j in
+                    do { return try lessThan(keys[i], keys[j]) } catch { failure = error as? RuntimeError; return false }
+                }
+                if let failure { throw failure }
+                if args[2] == .bool(true) { order.reverse() }
+                return .list(order.map { items[$0] })
+            },
+            NativeFunction("sum", [Parameter("xs", .list)], returns: "number",
+                           doc: "The sum of a list of numbers.") { args, _ in
+                var total = 0.0
+                for item in try args.list(0) {
+                    guard case .number(let n) = item else { throw RuntimeError("sum: element is a \(item.typeName), not a number") }
+                    total += n
+                }
+                return .number(total)
+            },
+            NativeFunction("min", [Parameter("values")], variadic: true, returns: "any",
+                           doc: "The smallest of the arguments, or of a single list argument.") { args, _ in
+                try extreme(try args.list(0), name: "min") { try lessThan($0, $1) }
+            },
+            NativeFunction("max", [Parameter("values")], variadic: true, returns: "any",
+                           doc: "The largest of the arguments, or of a single list argument.") { args, _ in
+                try extreme(try args.list(0), name: "max") { try lessThan($1, $0) }
+            },
+            NativeFunction("keys", [Parameter("r", .record)], returns: "list",
+                           doc: "The field names of a record, in order.") { args, _ in
+                guard case .record(let record) = args[0] else { return .null }
+                return .list(record.fields.map { .string($0.name) })
+            },
+            NativeFunction("join", [Parameter("xs", .list), Parameter("sep", .string, default: .string(" "))], returns: "string",
+                           doc: "The printed forms of the elements joined by sep.") { args, _ in
+                .string(try args.list(0).map(\.description).joined(separator: try args.string(1)))
+            },
+            NativeFunction("split", [Parameter("s", .string), Parameter("sep", .string, default: .string(" "))], returns: "list",
+                           doc: "The parts of s between occurrences of sep (empty parts dropped for the default space).") { args, _ in
+                let s = try args.string(0), sep = try args.string(1)
+                guard !sep.isEmpty else { throw RuntimeError("split: separator must not be empty") }
+                let parts = s.split(separator: sep, omittingEmptySubsequences: sep == " ").map { Value.string(String($0)) }
+                return .list(parts)
+            },
+        ]
+    }
+
+    /// Orders two numbers or two strings; anything else is an error.
+    static func lessThan(_ a: Value, _ b: Value) throws -> Bool {
+        switch (a, b) {
+        case (.number(let x), .number(let y)): return x < y
+        case (.string(let x), .string(let y)): return x < y
+        default: throw RuntimeError("cannot order \(a.typeName) and \(b.typeName)")
+        }
+    }
+
+    private static func extreme(_ values: [Value], name: String, isBetter: (Value, Value) throws -> Bool) throws -> Value {
+        var items = values
+        if items.count == 1, case .list(let inner) = items[0] { items = inner }
+        guard var best = items.first else { throw RuntimeError("\(name) of an empty list") }
+        for item in items.dropFirst() where try isBetter(item, best) { best = item }
+        return best
+    }
+}

@@ -1,0 +1,162 @@
+/// A circ value: the language's own kinds plus native values registered by other modules.
+public enum Value {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case list([Value])
+    case record(Record)
+    case function(Closure)
+    case builtin(NativeFunction)
+    case native(any NativeObject)
+
+    /// The type name shown in messages and returned by `type(x)`.
+    public var typeName: String {
+        switch self {
+        case .null: "nil"
+        case .bool: "bool"
+        case .number: "number"
+        case .string: "string"
+        case .list: "list"
+        case .record: "record"
+        case .function, .builtin: "function"
+        case .native(let object): object.typeName
+        }
+    }
+
+    /// Only `nil` and `false` are false in a condition.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: false
+        case .bool(let b): b
+        default: true
+        }
+    }
+
+    /// The printed form at top level: strings raw.
+    public var description: String {
+        if case .string(let s) = self { return s }
+        return repr
+    }
+
+    /// The printed form inside collections: strings quoted.
+    public var repr: String { render(depth: 0) }
+
+    private func render(depth: Int) -> String {
+        if depth > 64 { return "…" }
+        switch self {
+        case .null: return "nil"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return formatNumber(n)
+        case .string(let s): return quoted(s)
+        case .list(let items): return "[" + items.map { $0.render(depth: depth + 1) }.joined(separator: ", ") + "]"
+        case .record(let r):
+            return "{" + r.fields.map { "\($0.name): \($0.value.render(depth: depth + 1))" }.joined(separator: ", ") + "}"
+        case .function(let c): return "<fn \(c.declaration.name?.name ?? "anonymous")>"
+        case .builtin(let f): return "<builtin \(f.name)>"
+        case .native(let object): return object.summary
+        }
+    }
+}
+
+/// Formats a number: integral values without a decimal point, others in shortest round-trip form.
+public func formatNumber(_ n: Double) -> String {
+    if n.isNaN { return "nan" }
+    if n.isInfinite { return n > 0 ? "inf" : "-inf" }
+    if n == n.rounded(), abs(n) < 1e16 { return String(Int64(n)) }
+    return "\(n)"
+}
+
+/// A string in double quotes with escapes, as written in source.
+func quoted(_ s: String) -> String {
+    var out = "\""
+    for ch in s.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case "\0": out += "\\0"
+        default: out.unicodeScalars.append(ch)
+        }
+    }
+    return out + "\""
+}
+
+/// An ordered set of named fields: `{name: "swap", n: 3}`.
+public struct Record {
+    /// The fields in the order written.
+    public var fields: [(name: String, value: Value)]
+    /// A record from fields in order.
+    public init(_ fields: [(name: String, value: Value)]) { self.fields = fields }
+    /// The value of a field, or nil.
+    public subscript(name: String) -> Value? { fields.first { $0.name == name }?.value }
+}
+
+/// A function defined in circ, with the frame it closes over.
+public final class Closure {
+    /// Its declaration.
+    public let declaration: FunctionDecl
+    /// The frame in which it was created (variables captured by reference).
+    let frame: Frame?
+    init(declaration: FunctionDecl, frame: Frame?) { self.declaration = declaration; self.frame = frame }
+}
+
+extension Value: Equatable {
+    /// Structural equality; numbers compare by value (`1 == 1.0`), functions and native values by identity or their own rule.
+    public static func == (lhs: Value, rhs: Value) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.list(let a), .list(let b)): a == b
+        case (.record(let a), .record(let b)):
+            a.fields.count == b.fields.count && a.fields.allSatisfy { field in b[field.name] == field.value }
+        case (.function(let a), .function(let b)): a === b
+        case (.builtin(let a), .builtin(let b)): a === b
+        case (.native(let a), .native(let b)): a === b || a.isEqual(to: b)
+        default: false
+        }
+    }
+}
+
+/// A value implemented outside the language (a dataset, a model, a circuit).
+public protocol NativeObject: AnyObject {
+    /// Its type name, e.g. `dataset`.
+    var typeName: String { get }
+    /// The compact summary printed for it.
+    var summary: String { get }
+    /// The names of its fields, for completion and messages.
+    var fieldNames: [String] { get }
+    /// The value of a field, or nil when it has none of that name.
+    func field(_ name: String) throws -> Value?
+    /// The number of elements, for `len` and `for`; nil when it is not a collection.
+    var count: Int? { get }
+    /// The element at an index already checked against `count`.
+    func element(at index: Int) throws -> Value
+    /// An infix operator with this value on the left; nil when not supported.
+    func binary(_ op: BinaryOperator, _ other: Value) throws -> Value?
+    /// A prefix operator; nil when not supported.
+    func unary(_ op: UnaryOperator) throws -> Value?
+    /// Value equality with another native object.
+    func isEqual(to other: any NativeObject) -> Bool
+}
+
+extension NativeObject {
+    /// No fields by default.
+    public var fieldNames: [String] { [] }
+    /// No fields by default.
+    public func field(_ name: String) throws -> Value? { nil }
+    /// Not a collection by default.
+    public var count: Int? { nil }
+    /// Not a collection by default.
+    public func element(at index: Int) throws -> Value { .null }
+    /// No operators by default.
+    public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? { nil }
+    /// No operators by default.
+    public func unary(_ op: UnaryOperator) throws -> Value? { nil }
+    /// Identity by default.
+    public func isEqual(to other: any NativeObject) -> Bool { self === other }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Reading and writing datasets as `.src`/`.tgt` line pairs or `src;tgt` CSV.
+public enum DataFiles {
+    /// Reads `X.src` and `X.tgt` (line i of one pairs with line i of the other).
+    public static func readPair(source: String, target: String) throws(PCFGError) -> [Sample] {
+        let sources = try readLines(source), targets = try readLines(target)
+        guard sources.count == targets.count else {
+            throw PCFGError.invalid("\(source) has \(sources.count) lines but \(target) has \(targets.count)")
+        }
+        return zip(sources, targets).map { Sample(source: $0, target: $1) }
+    }
+
+    /// Reads `src;tgt` lines; a line without `;` is an error naming it.
+    public static func readCSV(_ path: String) throws(PCFGError) -> [Sample] {
+        var samples: [Sample] = []
+        for (i, line) in try readLines(path).enumerated() {
+            let parts = line.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw PCFGError.invalid("\(path):\(i + 1): expected 'source;target'") }
+            samples.append(Sample(source: String(parts[0]), target: String(parts[1])))
+        }
+        return samples
+    }
+
+    /// Reads a dataset from `X.src`/`X.tgt` (given either name or the stem) or a `.csv` file.
+    public static func read(_ path: String) throws(PCFGError) -> [Sample] {
+        if path.hasSuffix(".csv") { return try readCSV(path) }
+        let stem = path.hasSuffix(".src") || path.hasSuffix(".tgt") ? String(path.dropLast(4)) : path
+        return try readPair(source: stem + ".src", target: stem + ".tgt")
+    }
+
+    /// Writes `stem.src` and `stem.tgt` atomically.
+    public static func writePair(_ samples: [Sample], stem: String) throws(PCFGError) {
+        try write(samples.map(\.source), to: stem + ".src")
+        try write(samples.map(\.target), to: stem + ".tgt")
+    }
+
+    /// Writes `src;tgt` lines atomically.
+    public static func writeCSV(_ samples: [Sample], to path: String) throws(PCFGError) {
+        try write(samples.map { "\($0.source);\($0.target)" }, to: path)
+    }
+
+    private static func write(_ lines: [String], to path: String) throws(PCFGError) {
+        do {
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw PCFGError.invalid("cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    private static func readLines(_ path: String) throws(PCFGError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PCFGError.invalid("cannot read \(path)") }
+        guard let text = String(data: data, encoding: .utf8) else { throw PCFGError.invalid("\(path) is not valid UTF-8") }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        if lines.last == "" { lines.removeLast() }
+        return lines
+    }
+}

@@ -1,0 +1,109 @@
+/// A PCFG SET expression: a letter sequence, or a function applied to one or two expressions.
+public indirect enum Expression: Sendable, Equatable {
+    case letters([String])
+    case unary(PCFGFunction, Expression)
+    case binary(PCFGFunction, Expression, Expression)
+
+    /// Deepest function nesting accepted by the parser.
+    public static let maxDepth = 1000
+
+    /// Parses prefix notation without brackets: `append reverse A1 B1 , C1`.
+    public static func parse(_ text: String) throws(PCFGError) -> Expression {
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        var parser = ExpressionParser(tokens: tokens)
+        let expression = try parser.parseExpression(depth: 0)
+        if parser.position < tokens.count {
+            throw PCFGError.syntax("unexpected '\(tokens[parser.position])' after a complete expression",
+                                   token: parser.position + 1, expression: text)
+        }
+        return expression
+    }
+
+    /// The output sequence.
+    public func evaluate() -> [String] {
+        switch self {
+        case .letters(let x): x
+        case .unary(let f, let x): f.apply(x.evaluate())
+        case .binary(let f, let x, let y): f.apply(x.evaluate(), y.evaluate())
+        }
+    }
+
+    /// The prefix form, tokens separated by spaces.
+    public var written: String { tokens.joined(separator: " ") }
+
+    /// The prefix form as tokens.
+    public var tokens: [String] {
+        switch self {
+        case .letters(let x): x
+        case .unary(let f, let x): [f.rawValue] + x.tokens
+        case .binary(let f, let x, let y): [f.rawValue] + x.tokens + [","] + y.tokens
+        }
+    }
+}
+
+/// Why a PCFG SET expression or file could not be used.
+public enum PCFGError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// A malformed expression; `token` is 1-based.
+    case syntax(String, token: Int, expression: String)
+    /// A bad request (unknown task, bad size, unreadable file).
+    case invalid(String, hint: String? = nil)
+
+    /// The message, naming the token position for syntax errors.
+    public var description: String {
+        switch self {
+        case .syntax(let message, let token, _): "token \(token): \(message)"
+        case .invalid(let message, _): message
+        }
+    }
+
+    /// A suggestion, if any.
+    public var hint: String? {
+        if case .invalid(_, let hint) = self { return hint }
+        return nil
+    }
+}
+
+private struct ExpressionParser {
+    let tokens: [String]
+    var position = 0
+
+    mutating func parseExpression(depth: Int) throws(PCFGError) -> Expression {
+        guard position < tokens.count else {
+            throw PCFGError.syntax("expected a function or letters, found end of input", token: position + 1, expression: joined)
+        }
+        guard depth < Expression.maxDepth else {
+            throw PCFGError.syntax("functions nested deeper than \(Expression.maxDepth)", token: position + 1, expression: joined)
+        }
+        let token = tokens[position]
+        if let function = PCFGFunction(rawValue: token) {
+            position += 1
+            let first = try parseExpression(depth: depth + 1)
+            guard function.arity == 2 else { return .unary(function, first) }
+            guard position < tokens.count, tokens[position] == "," else {
+                let found = position < tokens.count ? "'\(tokens[position])'" : "end of input"
+                throw PCFGError.syntax("\(function.rawValue) takes two arguments separated by ',', found \(found)",
+                                       token: position + 1, expression: joined)
+            }
+            position += 1
+            return .binary(function, first, try parseExpression(depth: depth + 1))
+        }
+        var letters: [String] = []
+        while position < tokens.count, tokens[position] != "," {
+            let token = tokens[position]
+            guard Vocabulary.isLetter(token) else {
+                if PCFGFunction(rawValue: token) != nil {
+                    throw PCFGError.syntax("function '\(token)' cannot follow letters", token: position + 1, expression: joined)
+                }
+                throw PCFGError.syntax("'\(token)' is neither a function nor a letter (A1…Z20)", token: position + 1, expression: joined)
+            }
+            letters.append(token)
+            position += 1
+        }
+        if letters.isEmpty {
+            throw PCFGError.syntax("expected letters, found ','", token: position + 1, expression: joined)
+        }
+        return .letters(letters)
+    }
+
+    var joined: String { tokens.joined(separator: " ") }
+}

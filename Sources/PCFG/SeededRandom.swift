@@ -1,0 +1,47 @@
+/// A small, fast, seedable generator (SplitMix64) so the same seed gives the same data on every machine.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator from a seed.
+    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    /// A generator from a seed and a stream name, so different uses of one seed differ.
+    public init(seed: UInt64, stream: String) {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in stream.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        self.init(seed: seed ^ hash)
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state = state &+ 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform double in [0, 1).
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// A uniform integer in 0..<n (n > 0), without modulo bias.
+    public mutating func below(_ n: Int) -> Int {
+        precondition(n > 0)
+        let bound = UInt64(n)
+        let threshold = (0 &- bound) % bound
+        while true {
+            let r = next()
+            if r >= threshold { return Int(r % bound) }
+        }
+    }
+
+    /// A uniformly chosen element.
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+
+    /// `count` distinct elements in random order.
+    public mutating func distinct<T>(_ count: Int, from items: [T]) -> [T] {
+        var pool = items
+        for i in 0..<count { pool.swapAt(i, i + below(pool.count - i)) }
+        return Array(pool.prefix(count))
+    }
+}

@@ -1,0 +1,109 @@
+/// A task: one function or a composition `f_then_g[_then_h…]`, applied to fresh letter sequences.
+public struct PCFGTask: Sendable, Equatable {
+    /// The functions in order of application.
+    public let functions: [PCFGFunction]
+
+    /// Short names accepted for functions.
+    public static let aliases: [String: PCFGFunction] = ["swap": .swapFirstLast]
+
+    /// Settings of the isolated-function datasets (Mondorf et al. 2025).
+    public static let defaultSize = 20_000
+    /// The paper's seed.
+    public static let defaultSeed: UInt64 = 1860
+    /// Fraction of samples in the training split.
+    public static let trainFraction = 0.8
+    /// Letters of the isolated-function tasks: A1…Z1.
+    public static let alphabet = Vocabulary.letters.prefix(26).map { $0 }
+
+    /// The ten function names, as `tasks()` lists them.
+    public static let names = PCFGFunction.allCases.map(\.rawValue)
+
+    /// Names completion offers: the functions, their aliases, and the composites shown in the docs.
+    public static let completions = names + aliases.keys.sorted() + ["swap_then_reverse"]
+
+    /// Parses `swap`, `reverse`, `swap_then_reverse`, …; unknown names get a suggestion.
+    public init(name: String) throws(PCFGError) {
+        var functions: [PCFGFunction] = []
+        for part in name.components(separatedBy: "_then_") {
+            guard let function = PCFGFunction(rawValue: part) ?? Self.aliases[part] else {
+                let hint = closest(part, among: Self.names + Self.aliases.keys)
+                throw PCFGError.invalid("unknown task \"\(name)\"", hint: hint.map { "did you mean \"\(name.replacingOccurrences(of: part, with: $0))\"?" })
+            }
+            functions.append(function)
+        }
+        self.functions = functions
+    }
+
+    /// The canonical name: full function names joined by `_then_`.
+    public var name: String { functions.map(\.rawValue).joined(separator: "_then_") }
+
+    /// The expression applying the task's functions to the given arguments; a binary
+    /// function after the first takes the running result and the next fresh argument.
+    public func expression(arguments: inout [[String]].Iterator) -> Expression? {
+        var current: Expression?
+        for function in functions {
+            if let inner = current {
+                current = function.arity == 1 ? .unary(function, inner) : arguments.next().map { .binary(function, inner, .letters($0)) }
+            } else if function.arity == 1 {
+                current = arguments.next().map { .unary(function, .letters($0)) }
+            } else {
+                guard let x = arguments.next(), let y = arguments.next() else { return nil }
+                current = .binary(function, .letters(x), .letters(y))
+            }
+        }
+        return current
+    }
+
+    /// How many fresh letter sequences one sample needs.
+    public var argumentCount: Int { functions.reduce(0) { $0 + $1.arity } - (functions.count - 1) }
+
+    /// The task's samples: `size` distinct ones from the seed, the first `trainFraction` of them
+    /// the training split, the rest the test split.
+    public func samples(split: Split, size: Int = defaultSize, seed: UInt64 = defaultSeed) -> [Sample] {
+        var random = SeededRandom(seed: seed, stream: "isolated")
+        var seen: Set<String> = []
+        var all: [Sample] = []
+        all.reserveCapacity(size)
+        var attempts = 0
+        while all.count < size && attempts < size * 20 {
+            attempts += 1
+            let arguments = (0..<argumentCount).map { _ in random.distinct(2 + random.below(4), from: Self.alphabet) }
+            var iterator = arguments.makeIterator()
+            guard let expression = expression(arguments: &iterator) else { continue }
+            let source = expression.written
+            if seen.insert(source).inserted {
+                all.append(Sample(source: source, target: expression.evaluate().joined(separator: " ")))
+            }
+        }
+        let trainCount = Int((Double(all.count) * Self.trainFraction).rounded())
+        return split == .train ? Array(all.prefix(trainCount)) : Array(all.dropFirst(trainCount))
+    }
+
+    /// Which part of a dataset.
+    public enum Split: String, Sendable, CaseIterable { case train, test }
+}
+
+/// The closest name by edit distance, if any is near.
+func closest(_ name: String, among candidates: some Sequence<String>) -> String? {
+    var best: (String, Int)?
+    for candidate in candidates {
+        let d = distance(Array(name), Array(candidate))
+        if d <= max(2, name.count / 3), d < (best?.1 ?? .max) { best = (candidate, d) }
+    }
+    return best?.0 ?? candidates.first { $0.hasPrefix(name) && name.count >= 2 }
+}
+
+private func distance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+    var row = Array(0...b.count)
+    for i in 1...a.count {
+        var previous = row[0]
+        row[0] = i
+        for j in 1...b.count {
+            let current = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+            previous = current
+        }
+    }
+    return row[b.count]
+}

@@ -1,0 +1,16 @@
+import CircLang
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Routes Ctrl-C to `Interrupt.request()`: running code stops at its next safe point and the
+/// REPL returns to its prompt. Installed without SA_RESTART so a read at the prompt is interrupted too.
+enum Signals {
+    static func installInterruptHandler() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in Interrupt.request() }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGINT, &action, nil)
+    }
+}
