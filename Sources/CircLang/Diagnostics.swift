@@ -72,15 +72,28 @@ extension String {
 
 /// Suggests the closest known name to a misspelt one, or nil when none is close.
 public func closestName(to name: String, among candidates: some Sequence<String>) -> String? {
-    var best: (String, Int)?
+    // Closest by edit distance; ties go to a candidate containing the name's letters in order, then alphabetically.
+    var best: (name: String, rank: (Int, Int, String))?
     let limit = max(1, name.count / 3 + 1)
     for candidate in candidates {
         let distance = editDistance(name, candidate)
-        if distance <= limit, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+        guard distance <= limit else { continue }
+        let rank = (distance, isSubsequence(name, of: candidate) ? 0 : 1, candidate)
+        if let current = best, current.rank <= rank { continue }
+        best = (candidate, rank)
     }
-    if let best { return best.0 }
+    if let best { return best.name }
     // A prefix or alias-like match ("swp" → "swap", "rev" → "reverse").
     return candidates.first { $0.hasPrefix(name) && name.count >= 2 }
+}
+
+private func isSubsequence(_ short: String, of long: String) -> Bool {
+    var rest = Substring(long)
+    for ch in short {
+        guard let i = rest.firstIndex(of: ch) else { return false }
+        rest = rest[rest.index(after: i)...]
+    }
+    return true
 }
 
 /// Levenshtein distance between two strings, by characters.

@@ -1,0 +1,111 @@
+import CircLang
+import Testing
+
+@Suite struct Scoping {
+    @Test func assignmentRebindsTheInnermostExistingVariable() {
+        #expect(output("x = 1\nfn set() { x = 2 }\nset()\nprint(x)") == "2")
+    }
+
+    @Test func assignmentDefinesInTheCurrentScopeWhenNew() {
+        let result = run("if true { y = 5 }\nprint(y)")
+        #expect(result.error?.message == "unknown name 'y'")
+        #expect(output("fn f() { z = 3; z }\nprint(f())") == "3")
+    }
+
+    @Test func closuresCaptureByReference() {
+        let program = """
+        fn counter() {
+          n = 0
+          fn() { n = n + 1; n }
+        }
+        c = counter()
+        c(); c()
+        print(c())
+        d = counter()
+        print(d())
+        """
+        #expect(output(program) == "3\n1")
+    }
+
+    @Test func loopVariableIsScopedToTheLoop() {
+        #expect(run("for i in [1] { }\nprint(i)").error?.message == "unknown name 'i'")
+    }
+}
+
+@Suite struct Functions {
+    @Test func keywordAndDefaultArguments() {
+        #expect(output("fn f(a, b=10) { a + b }\nprint(f(1), f(1, 2), f(1, b=3), f(b=4, a=1))") == "11 3 4 5")
+    }
+
+    @Test func returnValueElseLastExpressionElseNil() {
+        #expect(output("fn a() { return 1; 2 }\nfn b() { 1; 2 }\nfn c() { x = 1 }\nprint(a(), b(), c())") == "1 2 nil")
+    }
+
+    @Test func ifAsLastStatementGivesTheBranchValue() {
+        #expect(output("fn sign(x) { if x < 0 { -1 } else if x == 0 { 0 } else { 1 } }\nprint(sign(-5), sign(0), sign(2))") == "-1 0 1")
+    }
+
+    @Test func functionsAreValues() {
+        #expect(output("print(map([1, 2, 3], fn(x) { x * x }))") == "[1, 4, 9]")
+    }
+
+    @Test func wrongArityAndUnknownKeywordAreNamed() {
+        #expect(run("fn f(a) { a }\nf(1, 2)").error?.message.contains("takes 1 argument") == true)
+        let unknown = run("fn f(alpha) { alpha }\nf(alhpa=1)").error
+        #expect(unknown?.message == "'f' has no parameter 'alhpa'")
+        #expect(unknown?.hint == "did you mean \"alpha\"?")
+        #expect(run("fn f(a, b) { a }\nf(1)").error?.message == "'f' is missing argument 'b'")
+    }
+
+    @Test func recursionWorks() {
+        #expect(output("fn fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }\nprint(fib(15))") == "610")
+    }
+}
+
+@Suite struct ControlFlow {
+    @Test func whileBreakContinue() {
+        let program = """
+        i = 0; out = []
+        while true {
+          i = i + 1
+          if i % 2 == 0 { continue }
+          if i > 7 { break }
+          out = out + [i]
+        }
+        print(out)
+        """
+        #expect(output(program) == "[1, 3, 5, 7]")
+    }
+
+    @Test func forOverListsStringsAndRecords() {
+        #expect(output("for x in [1, 2] { print(x) }\nfor c in \"ab\" { print(c) }\nfor k in {a: 1, b: 2} { print(k) }") == "1\n2\na\nb\na\nb")
+    }
+
+    @Test func returnFromInsideALoop() {
+        #expect(output("fn first(xs) { for x in xs { if x > 1 { return x } } nil }\nprint(first([1, 5, 9]))") == "5")
+    }
+
+    @Test func breakOutsideALoopIsAnError() {
+        #expect(run("break").error?.message == "'break' outside a loop")
+        #expect(run("return 1").error?.message == "'return' outside a function")
+    }
+}
+
+@Suite struct Printing {
+    @Test func numbersPrintIntegralWithoutPointOthersShortest() {
+        #expect(output("print(3, 3.0, 1.5, 0.1 + 0.2, 1e-4, -0.5, 1e20)") == "3 3 1.5 0.30000000000000004 0.0001 -0.5 1e+20")
+    }
+
+    @Test func integralAndFractionalNumbersAreEqual() {
+        #expect(output("print(1 == 1.0, [1, 2] == [1.0, 2], {a: 1} == {a: 1.0})") == "true true true")
+    }
+
+    @Test func stringsRawAtTopLevelQuotedInsideCollections() {
+        #expect(output("print(\"hi\", [\"a\", 1, true, nil], {name: \"swap\", n: 3})") == "hi [\"a\", 1, true, nil] {name: \"swap\", n: 3}")
+    }
+
+    @Test func plusConcatenatesStringsAndLists() {
+        #expect(output("print(\"ab\" + \"cd\", [1] + [2, 3])") == "abcd [1, 2, 3]")
+        #expect(run("\"a\" + 1").error?.hint == "convert with str(...) first")
+    }
+}
