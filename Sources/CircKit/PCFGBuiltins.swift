@@ -9,7 +9,7 @@ enum PCFGBuiltins {
             NativeFunction("pcfg", [Parameter("expression", .string)], returns: "string",
                            doc: "Evaluates a PCFG SET expression, e.g. pcfg(\"reverse A1 B1\") is \"B1 A1\".") { args, _ in
                 do {
-                    return .string(try Expression.parse(try args.string(0)).evaluate().joined(separator: " "))
+                    return .string(try PCFGExpression.parse(try args.string(0)).evaluate().joined(separator: " "))
                 } catch {
                     throw RuntimeError("pcfg: \(error)")
                 }

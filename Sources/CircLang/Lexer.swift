@@ -70,14 +70,22 @@ struct Lexer {
             }
         }
         let span = Span(start, position)
-        let text = String(decoding: bytes[start..<position], as: UTF8.self).replacingOccurrences(of: "_", with: "")
-        guard let value = Double(text) else {
+        guard let value = numberValue(bytes[start..<position]) else {
             throw Diagnostic("malformed number '\(file.text(span))'", at: span, in: file)
         }
         if position < bytes.count, isIdentifierStart(bytes[position]) {
             throw Diagnostic("a number cannot run into a name", at: Span(start, position + 1), in: file)
         }
         return Token(kind: .number, span: span, number: value)
+    }
+
+    /// The value of a number's spelling: plain integers directly, the rest through `Double`.
+    private func numberValue(_ spelling: ArraySlice<UInt8>) -> Double? {
+        if spelling.count <= 15, spelling.allSatisfy(isDigit) {
+            return Double(spelling.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) })
+        }
+        let digits = spelling.filter { $0 != UInt8(ascii: "_") }
+        return Double(String(decoding: digits, as: UTF8.self))
     }
 
     private mutating func string(quote: UInt8) throws(Diagnostic) -> Token {

@@ -1,14 +1,14 @@
 /// A PCFG SET expression: a letter sequence, or a function applied to one or two expressions.
-public indirect enum Expression: Sendable, Equatable {
+public indirect enum PCFGExpression: Sendable, Equatable {
     case letters([String])
-    case unary(PCFGFunction, Expression)
-    case binary(PCFGFunction, Expression, Expression)
+    case unary(PCFGFunction, PCFGExpression)
+    case binary(PCFGFunction, PCFGExpression, PCFGExpression)
 
     /// Deepest function nesting accepted by the parser.
     public static let maxDepth = 1000
 
     /// Parses prefix notation without brackets: `append reverse A1 B1 , C1`.
-    public static func parse(_ text: String) throws(PCFGError) -> Expression {
+    public static func parse(_ text: String) throws(PCFGError) -> PCFGExpression {
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         var parser = ExpressionParser(tokens: tokens)
         let expression = try parser.parseExpression(depth: 0)
@@ -67,12 +67,12 @@ private struct ExpressionParser {
     let tokens: [String]
     var position = 0
 
-    mutating func parseExpression(depth: Int) throws(PCFGError) -> Expression {
+    mutating func parseExpression(depth: Int) throws(PCFGError) -> PCFGExpression {
         guard position < tokens.count else {
             throw PCFGError.syntax("expected a function or letters, found end of input", token: position + 1, expression: joined)
         }
-        guard depth < Expression.maxDepth else {
-            throw PCFGError.syntax("functions nested deeper than \(Expression.maxDepth)", token: position + 1, expression: joined)
+        guard depth < PCFGExpression.maxDepth else {
+            throw PCFGError.syntax("functions nested deeper than \(PCFGExpression.maxDepth)", token: position + 1, expression: joined)
         }
         let token = tokens[position]
         if let function = PCFGFunction(rawValue: token) {

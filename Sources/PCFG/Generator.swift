@@ -36,7 +36,7 @@ public struct MarkovTreeGenerator: Sendable {
         return out
     }
 
-    private mutating func nextFunction(depth: Int) -> Expression? {
+    private mutating func nextFunction(depth: Int) -> PCFGExpression? {
         guard depth <= maxDepth else { return nil }
         if random.uniform() < unaryProbability {
             let function = random.pick(PCFGFunction.unary)
@@ -44,7 +44,7 @@ public struct MarkovTreeGenerator: Sendable {
             return argument.map { .unary(function, $0) }
         }
         let function = random.pick(PCFGFunction.binary)
-        var arguments: [Expression] = []
+        var arguments: [PCFGExpression] = []
         for _ in 0..<2 {
             let isString = random.uniform() < 1 - functionProbability
             guard let argument = isString ? stringArgument() : nextFunction(depth: depth + 1) else { return nil }
@@ -53,7 +53,7 @@ public struct MarkovTreeGenerator: Sendable {
         return .binary(function, arguments[0], arguments[1])
     }
 
-    private mutating func stringArgument() -> Expression {
+    private mutating func stringArgument() -> PCFGExpression {
         while true {
             let candidate = random.distinct(random.pick(lengths), from: alphabet)
             if usedArguments.insert(candidate).inserted { return .letters(candidate) }

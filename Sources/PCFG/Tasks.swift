@@ -39,8 +39,8 @@ public struct PCFGTask: Sendable, Equatable {
 
     /// The expression applying the task's functions to the given arguments; a binary
     /// function after the first takes the running result and the next fresh argument.
-    public func expression(arguments: inout [[String]].Iterator) -> Expression? {
-        var current: Expression?
+    public func expression(arguments: inout [[String]].Iterator) -> PCFGExpression? {
+        var current: PCFGExpression?
         for function in functions {
             if let inner = current {
                 current = function.arity == 1 ? .unary(function, inner) : arguments.next().map { .binary(function, inner, .letters($0)) }
