@@ -14,3 +14,4 @@ static inline void circ_set_completion(rl_completion_func_t *function, const cha
     rl_attempted_completion_function = function;
 }
 static inline void circ_flush_stdout(void) { fflush(stdout); }
+static inline void circ_set_getc(int (*function)(FILE *)) { rl_getc_function = function; }

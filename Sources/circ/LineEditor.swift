@@ -17,6 +17,16 @@ final class LineEditor {
     init(historyPath: String?, completer: @escaping (String) -> [String]) {
         self.historyPath = historyPath
         activeCompleter = completer
+        // Our own reader, so Ctrl-C ends `readline` at once instead of libedit retrying the read.
+        circ_set_getc { stream in
+            var byte: UInt8 = 0
+            while true {
+                let count = read(stream.map { fileno($0) } ?? 0, &byte, 1)
+                if count == 1 { return Int32(byte) }
+                if count < 0 && errno == EINTR && !Interrupt.isRequested { continue }
+                return EOF
+            }
+        }
         using_history()
         stifle_history(5000)
         if let historyPath { _ = read_history(historyPath) }

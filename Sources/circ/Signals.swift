@@ -13,4 +13,13 @@ enum Signals {
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)
     }
+
+    /// Blocks or unblocks SIGINT on the calling thread. The main thread blocks it and the
+    /// interpreter thread unblocks it, so Ctrl-C interrupts the interpreter thread's reads.
+    static func setInterruptBlocked(_ blocked: Bool) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(blocked ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
+    }
 }
