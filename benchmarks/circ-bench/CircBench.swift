@@ -1,0 +1,103 @@
+import ArgumentParser
+import CircKit
+import CircLang
+import Foundation
+import PCFG
+
+/// `circ-bench`: speed figures as JSON lines, each against a baseline measured in the same run.
+@main
+struct CircBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "circ-bench",
+        abstract: "Benchmarks: PCFG SET throughput and the interpreter against CPython on fib(25).")
+
+    @Option(help: "Expressions for the PCFG throughput figures.")
+    var expressions = 100_000
+
+    @Option(help: "Repetitions of each timing; the best is reported.")
+    var repeats = 5
+
+    func run() throws {
+        try pcfgThroughput()
+        try fibonacci()
+    }
+
+    /// Best wall time of `repeats` runs, in seconds.
+    private func best(_ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.min() ?? 0
+    }
+
+    private func emit(_ fields: KeyValuePairs<String, Any>) {
+        let parts = fields.map { key, value in
+            if let text = value as? String { return "\"\(key)\":\"\(text)\"" }
+            if let number = value as? Double { return "\"\(key)\":\(String(format: "%.4g", number))" }
+            return "\"\(key)\":\(value)"
+        }
+        print("{" + parts.joined(separator: ",") + "}")
+    }
+
+    /// Generating, parsing and evaluating PCFG SET expressions, in Swift and through the `pcfg()` builtin.
+    private func pcfgThroughput() throws {
+        var generator = MarkovTreeGenerator(seed: 1)
+        let samples = generator.samples(expressions)
+        let generate = best { var g = MarkovTreeGenerator(seed: 1); _ = g.samples(expressions) }
+        emit(["what": "pcfg_generate", "n": expressions, "s": generate, "expr_per_s": Double(expressions) / generate])
+        var failures = 0
+        let evaluate = try best {
+            failures = 0
+            for sample in samples where try PCFGExpression.parse(sample.source).evaluate().joined(separator: " ") != sample.target {
+                failures += 1
+            }
+        }
+        emit(["what": "pcfg_parse_eval", "n": expressions, "s": evaluate, "expr_per_s": Double(expressions) / evaluate, "mismatches": failures])
+        let session = try CircLibrary.session(output: { _ in })
+        try session.run(SourceFile(name: "<bench>", text: "data = generate(\(expressions), seed=1)\nsources = data.src"))
+        let program = SourceFile(name: "<bench>", text: "for s in sources { pcfg(s) }")
+        let builtin = try best { try session.run(program) }
+        emit(["what": "pcfg_builtin", "n": expressions, "s": builtin, "expr_per_s": Double(expressions) / builtin])
+    }
+
+    /// fib(25) in circ against the same function in CPython 3, timed inside each interpreter.
+    private func fibonacci() throws {
+        let session = try CircLibrary.session(output: { _ in })
+        try session.run(SourceFile(name: "<bench>", text: "fn fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }"))
+        var result = ""
+        let circ = try onLargeStack { () -> Result<Double, Error> in
+            Result { try best { try session.run(SourceFile(name: "<bench>", text: "r = fib(25)")) } }
+        }.get()
+        result = session.globals["r"]?.description ?? "?"
+        let python = pythonFibSeconds()
+        var fields: KeyValuePairs<String, Any> = ["what": "fib25", "result": result, "circ_s": circ]
+        if let python {
+            fields = ["what": "fib25", "result": result, "circ_s": circ, "cpython_s": python, "circ_vs_cpython": python / circ]
+        }
+        emit(fields)
+    }
+
+    /// CPython's best time for fib(25), or nil without python3.
+    private func pythonFibSeconds() -> Double? {
+        let script = """
+        import time
+        def fib(n):
+            if n < 2: return n
+            return fib(n - 1) + fib(n - 2)
+        best = min((lambda t: (fib(25), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(\(repeats)))
+        print(best)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch { return nil }
+        process.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return process.terminationStatus == 0 ? Double(text.trimmingCharacters(in: .whitespacesAndNewlines)) : nil
+    }
+}
