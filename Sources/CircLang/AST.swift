@@ -91,6 +91,10 @@ public final class FunctionDecl {
     public let file: SourceFile
     /// Frame slots the body needs (parameters first), set by the resolver.
     public var slotCount = 0
+    /// The body compiled to closures, set by the compiler.
+    var compiledBody: Execution?
+    /// Each parameter's compiled default, set by the compiler.
+    var compiledDefaults: [Evaluation?] = []
     init(name: VariableRef?, parameters: [ParameterDecl], body: Block, span: Span, file: SourceFile) {
         self.name = name; self.parameters = parameters; self.body = body; self.span = span; self.file = file
     }
@@ -135,6 +139,8 @@ public final class Program {
     public let statements: [Stmt]
     /// Frame slots needed by block-scoped variables at top level.
     public var slotCount = 0
+    /// The statements compiled to closures, set by the compiler.
+    var compiled: [(statement: Stmt, run: Execution)]?
     init(file: SourceFile, statements: [Stmt]) { self.file = file; self.statements = statements }
 }
 

@@ -1,4 +1,5 @@
-/// Walks a resolved program and evaluates it.
+/// Runs compiled programs: owns the globals and builtins, binds arguments, invokes
+/// functions, enforces the recursion limit and turns runtime errors into diagnostics.
 public final class Interpreter: CallContext {
     /// The session's global variables.
     public let globals: Globals
@@ -10,7 +11,6 @@ public final class Interpreter: CallContext {
     public static let maxCallDepth = 10_000
 
     private var callDepth = 0
-    private var currentFile: SourceFile
     private var executedImports: Set<ObjectIdentifier> = []
 
     /// An interpreter over the given globals and builtins.
@@ -18,27 +18,35 @@ public final class Interpreter: CallContext {
         self.globals = globals
         self.registry = registry
         self.output = output
-        self.currentFile = SourceFile(name: "<none>", text: "")
     }
 
     /// Runs a resolved program; `echo` receives the value of each top-level expression statement.
     public func run(_ program: Program, echo: ((Value) -> Void)? = nil) throws(Diagnostic) {
-        let savedFile = currentFile
-        currentFile = program.file
-        defer { currentFile = savedFile }
+        let steps = compiled(program)
         let frame = Frame.make(size: program.slotCount, parent: nil)
         do {
-            for statement in program.statements {
-                let completion = try execute(statement, frame)
-                if let echo, case .expression = statement, case .normal(let value) = completion {
-                    echo(value)
-                }
+            for (statement, step) in steps {
+                let completion = try step(frame)
+                if let echo, case .expression = statement, case .normal(let value) = completion { echo(value) }
             }
         } catch let diagnostic as Diagnostic {
             throw diagnostic
         } catch {
-            throw Diagnostic("\(error)")
+            throw Diagnostic("\(error)", location: program.file.name)
         }
+    }
+
+    /// Runs an imported program the first time it is reached.
+    func runOnce(_ program: Program) throws {
+        if executedImports.insert(ObjectIdentifier(program)).inserted { try run(program) }
+    }
+
+    private func compiled(_ program: Program) -> [(statement: Stmt, run: Execution)] {
+        if let steps = program.compiled { return steps }
+        let compiler = Compiler(interpreter: self, file: program.file)
+        let steps = program.statements.map { (statement: $0, run: compiler.compile($0)) }
+        program.compiled = steps
+        return steps
     }
 
     // MARK: CallContext
@@ -52,14 +60,15 @@ public final class Interpreter: CallContext {
                 throw RuntimeError("\(describe(closure)) takes \(declaration.parameters.count) argument(s) but \(arguments.count) were given")
             }
             let frame = Frame.make(size: declaration.slotCount, parent: closure.frame)
-            for (i, argument) in arguments.enumerated() { frame[slot: i] = argument }
-            try fillDefaults(declaration, frame, from: arguments.count, provided: nil)
-            callDepth += 1
-            defer { callDepth -= 1 }
-            if callDepth > Self.maxCallDepth { throw RuntimeError("recursion deeper than \(Self.maxCallDepth) calls") }
-            return try invoke(closure, frame)
+            var provided = [Bool](repeating: false, count: declaration.parameters.count)
+            for (i, argument) in arguments.enumerated() {
+                frame[slot: i] = argument
+                provided[i] = true
+            }
+            try fillDefaults(closure, frame, provided: provided, site: nil)
+            return try invoke(closure, frame, nil, nil)
         case .builtin(let function):
-            let values = try bindBuiltin(function, positional: arguments, keywords: [], spans: nil)
+            let values = try bind(function, positional: arguments, keywords: [], site: nil)
             return try function.body(Arguments(values: values, function: function.name), self)
         default:
             throw RuntimeError("\(callee.typeName) is not callable")
@@ -74,236 +83,68 @@ public final class Interpreter: CallContext {
 
     // MARK: Errors
 
-    private func failure(_ message: String, at span: Span, hint: String? = nil) -> Diagnostic {
-        Diagnostic(message, at: span, in: currentFile, hint: hint)
+    func failure(_ message: String, at span: Span, _ file: SourceFile, hint: String? = nil) -> Diagnostic {
+        Diagnostic(message, at: span, in: file, hint: hint)
     }
 
-    private func checkInterrupt(_ span: Span) throws(Diagnostic) {
-        if Interrupt.isRequested { throw failure("interrupted", at: span) }
+    @inline(__always) func checkInterrupt(_ span: Span, _ file: SourceFile) throws {
+        if Interrupt.isRequested { throw failure("interrupted", at: span, file) }
     }
 
-    // MARK: Statements
-
-    /// Executes one statement. An expression statement completes with its value, an `if`
-    /// with the value of the branch taken, anything else with nil; so a function body's
-    /// last expression is its result.
-    func execute(_ statement: Stmt, _ frame: Frame) throws -> Completion {
-        switch statement {
-        case .expression(let expr):
-            return .normal(try evaluate(expr, frame))
-        case .assign(let variable, let valueExpr, _):
-            store(try evaluate(valueExpr, frame), into: variable, frame)
-            return .normal(.null)
-        case .function(let declaration):
-            if let name = declaration.name { store(.function(Closure(declaration: declaration, frame: frame)), into: name, frame) }
-            return .normal(.null)
-        case .conditional(let condition, let thenBlock, let elseBranch, _):
-            if try evaluate(condition, frame).isTruthy { return try execute(thenBlock, frame) }
-            if let elseBranch { return try execute(elseBranch, frame) }
-            return .normal(.null)
-        case .block(let block):
-            return try execute(block, frame)
-        case .whileLoop(let condition, let body, let span):
-            while try evaluate(condition, frame).isTruthy {
-                try checkInterrupt(span)
-                switch try execute(body, frame) {
-                case .breakLoop: return .normal(.null)
-                case .returned(let value): return .returned(value)
-                case .normal, .continueLoop: continue
-                }
-            }
-            return .normal(.null)
-        case .forLoop(let variable, let sequenceExpr, let body, let span):
-            var sequence = try evaluate(sequenceExpr, frame)
-            if case .string(let text) = sequence { sequence = .list(text.map { .string(String($0)) }) }
-            let count = try iterationCount(sequence, span: sequenceExpr.span)
-            for i in 0..<count {
-                try checkInterrupt(span)
-                store(try element(of: sequence, at: i, span: sequenceExpr.span), into: variable, frame)
-                switch try execute(body, frame) {
-                case .breakLoop: return .normal(.null)
-                case .returned(let value): return .returned(value)
-                case .normal, .continueLoop: continue
-                }
-            }
-            return .normal(.null)
-        case .returnValue(let valueExpr, _):
-            return .returned(try valueExpr.map { try evaluate($0, frame) } ?? .null)
-        case .breakLoop:
-            return .breakLoop
-        case .continueLoop:
-            return .continueLoop
-        case .importFile(let declaration):
-            guard let program = declaration.program else { return .normal(.null) }
-            if executedImports.insert(ObjectIdentifier(program)).inserted {
-                try run(program)
-            }
-            return .normal(.null)
-        }
+    func unknownName(_ variable: VariableRef, _ file: SourceFile) -> Diagnostic {
+        failure("unknown name '\(variable.name)'", at: variable.span, file, hint: didYouMean(variable.name, among: globals.definedNames))
     }
 
-    private func execute(_ block: Block, _ frame: Frame) throws -> Completion {
-        var last = Completion.normal(.null)
-        for statement in block.statements {
-            last = try execute(statement, frame)
-            switch last {
-            case .normal: continue
-            default: return last
-            }
-        }
-        return last
-    }
-
-    // MARK: Variables
-
-    @inline(__always) private func store(_ value: Value, into variable: VariableRef, _ frame: Frame) {
-        switch variable.binding {
-        case .local(let slot): frame[slot: slot] = value
-        case .captured(let depth, let slot): frame.ancestor(depth)[slot: slot] = value
-        case .global(let index): globals.values[index] = value
-        case .unresolved: globals.define(variable.name, value)
-        }
-    }
-
-    @inline(__always) private func load(_ variable: VariableRef, _ frame: Frame) throws -> Value {
-        switch variable.binding {
-        case .local(let slot): return frame[slot: slot]
-        case .captured(let depth, let slot): return frame.ancestor(depth)[slot: slot]
-        case .global(let index):
-            if let value = globals.values[index] { return value }
-        case .unresolved:
-            if let value = globals[variable.name] { return value }
-        }
-        throw failure("unknown name '\(variable.name)'", at: variable.span,
-                      hint: didYouMean(variable.name, among: globals.definedNames))
-    }
-
-    // MARK: Expressions
-
-    /// Evaluates an expression.
-    func evaluate(_ expr: Expr, _ frame: Frame) throws -> Value {
-        switch expr {
-        case .literal(let value, _):
-            return value
-        case .variable(let variable):
-            return try load(variable, frame)
-        case .binary(let op, let leftExpr, let rightExpr, let span):
-            let left = try evaluate(leftExpr, frame)
-            let right = try evaluate(rightExpr, frame)
-            if case .number(let a) = left, case .number(let b) = right, let result = arithmetic(op, a, b) {
-                return result
-            }
-            do {
-                return try Operators.binary(op, left, right)
-            } catch let error as RuntimeError {
-                throw failure(error.message, at: span, hint: error.hint)
-            }
-        case .logical(let op, let leftExpr, let rightExpr, _):
-            let left = try evaluate(leftExpr, frame)
-            switch op {
-            case .and: return left.isTruthy ? try evaluate(rightExpr, frame) : left
-            case .or: return left.isTruthy ? left : try evaluate(rightExpr, frame)
-            }
-        case .call(let calleeExpr, let arguments, let span):
-            return try evaluateCall(calleeExpr, arguments, span, frame)
-        case .unary(let op, let operandExpr, let span):
-            let operand = try evaluate(operandExpr, frame)
-            do {
-                return try Operators.unary(op, operand)
-            } catch let error as RuntimeError {
-                throw failure(error.message, at: span, hint: error.hint)
-            }
-        case .list(let items, _):
-            return .list(try items.map { try evaluate($0, frame) })
-        case .record(let fields, _):
-            return .record(Record(try fields.map { ($0.name, try evaluate($0.value, frame)) }))
-        case .field(let objectExpr, let name, let span):
-            let object = try evaluate(objectExpr, frame)
-            do {
-                return try Operators.field(object, name)
-            } catch let error as RuntimeError {
-                throw failure(error.message, at: span, hint: error.hint)
-            }
-        case .index(let objectExpr, let indexExpr, let span):
-            let object = try evaluate(objectExpr, frame)
-            let index = try evaluate(indexExpr, frame)
-            do {
-                return try Operators.index(object, index)
-            } catch let error as RuntimeError {
-                throw failure(error.message, at: span, hint: error.hint)
-            }
-        case .function(let declaration):
-            return .function(Closure(declaration: declaration, frame: frame))
-        }
-    }
-
-    @inline(__always) private func arithmetic(_ op: BinaryOperator, _ a: Double, _ b: Double) -> Value? {
-        switch op {
-        case .add: .number(a + b)
-        case .subtract: .number(a - b)
-        case .multiply: .number(a * b)
-        case .less: .bool(a < b)
-        case .lessEqual: .bool(a <= b)
-        case .greater: .bool(a > b)
-        case .greaterEqual: .bool(a >= b)
-        case .equal: .bool(a == b)
-        case .notEqual: .bool(a != b)
-        default: nil
+    /// Runs an operator or builtin, placing its runtime error at `span`.
+    func guarded<T>(_ span: Span, _ file: SourceFile, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as RuntimeError {
+            throw failure(error.message, at: span, file, hint: error.hint)
+        } catch let diagnostic as Diagnostic where diagnostic.file == nil {
+            throw failure(diagnostic.message, at: span, file, hint: diagnostic.hint)
         }
     }
 
     // MARK: Calls
 
-    private func evaluateCall(_ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span, _ frame: Frame) throws -> Value {
-        let callee = try evaluate(calleeExpr, frame)
-        switch callee {
-        case .function(let closure):
-            let declaration = closure.declaration
-            let newFrame = Frame.make(size: declaration.slotCount, parent: closure.frame)
-            if arguments.count == declaration.parameters.count, arguments.allSatisfy({ $0.keyword == nil }) {
-                for i in 0..<arguments.count { newFrame[slot: i] = try evaluate(arguments[i].value, frame) }
-            } else {
-                try bindClosure(closure, arguments, span, frame, into: newFrame)
-            }
-            try checkInterrupt(span)
-            callDepth += 1
-            defer { callDepth -= 1 }
-            if callDepth > Self.maxCallDepth {
-                throw failure("recursion deeper than \(Self.maxCallDepth) calls", at: span,
-                              hint: "check the function's base case")
-            }
-            return try invoke(closure, newFrame)
-        case .builtin(let function):
-            var positional: [Value] = []
-            var keywords: [(String, Value, Span)] = []
-            var spans: [Span] = []
-            for argument in arguments {
-                let value = try evaluate(argument.value, frame)
-                if let keyword = argument.keyword { keywords.append((keyword, value, argument.span)) } else {
-                    positional.append(value)
-                    spans.append(argument.span)
-                }
-            }
-            let values = try bindBuiltin(function, positional: positional, keywords: keywords, spans: (spans, span))
-            do {
-                return try function.body(Arguments(values: values, function: function.name), self)
-            } catch let error as RuntimeError {
-                throw failure(error.message, at: span, hint: error.hint)
-            } catch let diagnostic as Diagnostic {
-                throw diagnostic.file == nil ? failure(diagnostic.message, at: span, hint: diagnostic.hint) : diagnostic
-            }
-        default:
-            throw failure("\(callee.typeName) is not callable", at: calleeExpr.span)
+    /// Runs a circ function's body in a prepared frame.
+    func invoke(_ closure: Closure, _ frame: Frame, _ span: Span?, _ file: SourceFile?) throws -> Value {
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > Self.maxCallDepth || Interrupt.isRequested {
+            let message = Interrupt.isRequested ? "interrupted" : "recursion deeper than \(Self.maxCallDepth) calls"
+            let hint = Interrupt.isRequested ? nil : "check the function's base case"
+            if let span, let file { throw failure(message, at: span, file, hint: hint) }
+            throw RuntimeError(message, hint: hint)
+        }
+        let declaration = closure.declaration
+        if declaration.compiledBody == nil { Compiler(interpreter: self, file: declaration.file).compileFunction(declaration) }
+        guard let body = declaration.compiledBody else { return .null }
+        switch try body(frame) {
+        case .returned(let value), .normal(let value): return value
+        case .breakLoop, .continueLoop: return .null
         }
     }
 
-    private func invoke(_ closure: Closure, _ frame: Frame) throws -> Value {
-        let savedFile = currentFile
-        currentFile = closure.declaration.file
-        defer { currentFile = savedFile }
-        switch try execute(closure.declaration.body, frame) {
-        case .returned(let value), .normal(let value): return value
-        case .breakLoop, .continueLoop: return .null
+    /// The general call path: keyword arguments, defaults, builtins, and errors.
+    func call(_ target: Value, at site: CallSite, _ frame: Frame) throws -> Value {
+        switch target {
+        case .function(let closure):
+            let newFrame = Frame.make(size: closure.declaration.slotCount, parent: closure.frame)
+            try bindArguments(closure, site, frame, into: newFrame)
+            return try invoke(closure, newFrame, site.span, site.file)
+        case .builtin(let function):
+            var positional: [Value] = []
+            var keywords: [(String, Value, Span)] = []
+            for (argument, value) in zip(site.arguments, site.values) {
+                let evaluated = try value(frame)
+                if let keyword = argument.keyword { keywords.append((keyword, evaluated, argument.span)) } else { positional.append(evaluated) }
+            }
+            let values = try bind(function, positional: positional, keywords: keywords, site: site)
+            return try guarded(site.span, site.file) { try function.body(Arguments(values: values, function: function.name), self) }
+        default:
+            throw failure("\(target.typeName) is not callable", at: site.calleeSpan, site.file)
         }
     }
 
@@ -311,62 +152,60 @@ public final class Interpreter: CallContext {
         closure.declaration.name.map { "'\($0.name)'" } ?? "the function"
     }
 
-    /// Binds positional, keyword and default arguments of a circ function into its frame.
-    private func bindClosure(_ closure: Closure, _ arguments: [CallArgument], _ span: Span, _ frame: Frame, into newFrame: Frame) throws {
+    /// Binds positional and keyword arguments of a circ function into its frame, then its defaults.
+    private func bindArguments(_ closure: Closure, _ site: CallSite, _ frame: Frame, into newFrame: Frame) throws {
         let parameters = closure.declaration.parameters
         var provided = [Bool](repeating: false, count: parameters.count)
         var position = 0
-        for argument in arguments {
+        for (argument, value) in zip(site.arguments, site.values) {
             let index: Int
             if let keyword = argument.keyword {
                 guard let found = parameters.firstIndex(where: { $0.name == keyword }) else {
-                    throw failure("\(describe(closure)) has no parameter '\(keyword)'", at: argument.span,
+                    throw failure("\(describe(closure)) has no parameter '\(keyword)'", at: argument.span, site.file,
                                   hint: didYouMean(keyword, among: parameters.map(\.name)))
                 }
-                guard !provided[found] else { throw failure("parameter '\(keyword)' given twice", at: argument.span) }
+                guard !provided[found] else { throw failure("parameter '\(keyword)' given twice", at: argument.span, site.file) }
                 index = found
             } else {
                 guard position < parameters.count else {
-                    throw failure("\(describe(closure)) takes \(parameters.count) argument(s) but more were given", at: argument.span)
+                    throw failure("\(describe(closure)) takes \(parameters.count) argument(s) but more were given", at: argument.span, site.file)
                 }
                 index = position
                 position += 1
             }
-            newFrame[slot: index] = try evaluate(argument.value, frame)
+            newFrame[slot: index] = try value(frame)
             provided[index] = true
         }
-        try fillDefaults(closure.declaration, newFrame, from: 0, provided: provided, callSpan: span)
+        try fillDefaults(closure, newFrame, provided: provided, site: site)
     }
 
-    private func fillDefaults(_ declaration: FunctionDecl, _ frame: Frame, from start: Int, provided: [Bool]?, callSpan: Span? = nil) throws {
-        for (i, parameter) in declaration.parameters.enumerated() where i >= start && !(provided?[i] ?? false) {
-            guard let defaultExpr = parameter.defaultValue else {
-                let name = declaration.name.map { "'\($0.name)'" } ?? "the function"
-                let message = "\(name) is missing argument '\(parameter.name)'"
-                if let callSpan { throw failure(message, at: callSpan) }
+    /// Evaluates the defaults of parameters not given, in the callee's frame, in order.
+    private func fillDefaults(_ closure: Closure, _ frame: Frame, provided: [Bool], site: CallSite?) throws {
+        let declaration = closure.declaration
+        if declaration.compiledBody == nil { Compiler(interpreter: self, file: declaration.file).compileFunction(declaration) }
+        for (i, parameter) in declaration.parameters.enumerated() where !provided[i] {
+            guard let defaultValue = declaration.compiledDefaults[i] else {
+                let message = "\(describe(closure)) is missing argument '\(parameter.name)'"
+                if let site { throw failure(message, at: site.span, site.file) }
                 throw RuntimeError(message)
             }
-            let savedFile = currentFile
-            currentFile = declaration.file
-            defer { currentFile = savedFile }
-            frame[slot: i] = try evaluate(defaultExpr, frame)
+            frame[slot: i] = try defaultValue(frame)
         }
     }
 
     /// Matches a builtin call's arguments to its declared parameters and checks their types.
-    private func bindBuiltin(_ function: NativeFunction, positional: [Value], keywords: [(String, Value, Span)],
-                             spans: ([Span], Span)?) throws -> [Value] {
+    private func bind(_ function: NativeFunction, positional: [Value], keywords: [(String, Value, Span)], site: CallSite?) throws -> [Value] {
         let parameters = function.parameters
+        let positionalSpans = site?.arguments.filter { $0.keyword == nil }.map(\.span) ?? []
         func fail(_ message: String, _ span: Span?, hint: String? = nil) -> Error {
-            if let span { return failure(message, at: span, hint: hint) }
+            if let span, let site { return failure(message, at: span, site.file, hint: hint) }
             return RuntimeError(message, hint: hint)
         }
         var values = [Value?](repeating: nil, count: parameters.count)
         let fixedCount = function.isVariadic ? parameters.count - 1 : parameters.count
         if positional.count > fixedCount && !function.isVariadic {
-            let span = spans.map { $0.0[fixedCount] }
-            throw fail("\(function.name) takes at most \(fixedCount) argument(s) but \(positional.count) were given", span,
-                       hint: function.signature)
+            throw fail("\(function.name) takes at most \(fixedCount) argument(s) but \(positional.count) were given",
+                       positionalSpans.count > fixedCount ? positionalSpans[fixedCount] : site?.span, hint: function.signature)
         }
         for (i, value) in positional.prefix(fixedCount).enumerated() { values[i] = value }
         if function.isVariadic { values[parameters.count - 1] = .list(Array(positional.dropFirst(fixedCount))) }
@@ -384,8 +223,7 @@ public final class Interpreter: CallContext {
             if let value = values[i] {
                 let isVariadicList = function.isVariadic && i == parameters.count - 1
                 if !isVariadicList, !parameter.type.accepts(value), !(parameter.defaultValue == .null && value == .null) {
-                    let span = spans.flatMap { i < $0.0.count ? $0.0[i] : $0.1 }
-                        ?? keywords.first { $0.0 == parameter.name }?.2
+                    let span = i < positionalSpans.count ? positionalSpans[i] : keywords.first { $0.0 == parameter.name }?.2 ?? site?.span
                     throw fail("\(function.name): parameter '\(parameter.name)' expects \(parameter.type), got \(value.typeName)", span,
                                hint: function.signature)
                 }
@@ -393,7 +231,7 @@ public final class Interpreter: CallContext {
             } else if let defaultValue = parameter.defaultValue {
                 bound.append(defaultValue)
             } else {
-                throw fail("\(function.name) is missing argument '\(parameter.name)'", spans?.1, hint: function.signature)
+                throw fail("\(function.name) is missing argument '\(parameter.name)'", site?.span, hint: function.signature)
             }
         }
         return bound
@@ -401,25 +239,18 @@ public final class Interpreter: CallContext {
 
     // MARK: Iteration
 
-    private func iterationCount(_ sequence: Value, span: Span) throws -> Int {
+    /// The values a `for` loop visits: list elements, characters, record keys, or a collection's elements.
+    func elements(of sequence: Value, span: Span, _ file: SourceFile) throws -> [Value] {
         switch sequence {
-        case .list(let items): return items.count
-        case .string(let s): return s.count
-        case .record(let r): return r.fields.count
+        case .list(let items): return items
+        case .string(let s): return s.map { .string(String($0)) }
+        case .record(let r): return r.fields.map { .string($0.name) }
         case .native(let object):
-            if let count = object.count { return count }
+            if let count = object.count {
+                return try guarded(span, file) { try (0..<count).map { try object.element(at: $0) } }
+            }
         default: break
         }
-        throw failure("cannot loop over a \(sequence.typeName)", at: span)
-    }
-
-    private func element(of sequence: Value, at i: Int, span: Span) throws -> Value {
-        switch sequence {
-        case .list(let items): return items[i]
-        case .record(let r): return .string(r.fields[i].name)
-        case .native(let object):
-            do { return try object.element(at: i) } catch let error as RuntimeError { throw failure(error.message, at: span) }
-        default: return .null
-        }
+        throw failure("cannot loop over a \(sequence.typeName)", at: span, file)
     }
 }
