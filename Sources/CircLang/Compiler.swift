@@ -298,10 +298,9 @@ struct Compiler {
             let first = values[0]
             return { frame in
                 let target = try callee(frame)
-                guard case .function(let closure) = target, closure.declaration.parameters.count == 1 else {
+                guard let (closure, newFrame) = Self.frameForFastCall(target, arity: 1) else {
                     return try interpreter.call(target, at: site, frame)
                 }
-                let newFrame = Frame.make(size: closure.declaration.slotCount, parent: closure.frame)
                 newFrame[slot: 0] = try first(frame)
                 return try interpreter.invoke(closure, newFrame, span, file)
             }
@@ -310,10 +309,9 @@ struct Compiler {
             let first = values[0], second = values[1]
             return { frame in
                 let target = try callee(frame)
-                guard case .function(let closure) = target, closure.declaration.parameters.count == 2 else {
+                guard let (closure, newFrame) = Self.frameForFastCall(target, arity: 2) else {
                     return try interpreter.call(target, at: site, frame)
                 }
-                let newFrame = Frame.make(size: closure.declaration.slotCount, parent: closure.frame)
                 newFrame[slot: 0] = try first(frame)
                 newFrame[slot: 1] = try second(frame)
                 return try interpreter.invoke(closure, newFrame, span, file)
@@ -321,13 +319,18 @@ struct Compiler {
         }
         return { frame in
             let target = try callee(frame)
-            if isPositional, case .function(let closure) = target, closure.declaration.parameters.count == values.count {
-                let newFrame = Frame.make(size: closure.declaration.slotCount, parent: closure.frame)
-                for i in 0..<values.count { newFrame[slot: i] = try values[i](frame) }
-                return try interpreter.invoke(closure, newFrame, span, file)
+            guard isPositional, let (closure, newFrame) = Self.frameForFastCall(target, arity: values.count) else {
+                return try interpreter.call(target, at: site, frame)
             }
-            return try interpreter.call(target, at: site, frame)
+            for i in 0..<values.count { newFrame[slot: i] = try values[i](frame) }
+            return try interpreter.invoke(closure, newFrame, span, file)
         }
+    }
+
+    /// A fresh frame when `target` is a circ function taking exactly `arity` arguments.
+    @inline(__always) private static func frameForFastCall(_ target: Value, arity: Int) -> (Closure, Frame)? {
+        guard case .function(let closure) = target, closure.declaration.parameters.count == arity else { return nil }
+        return (closure, Frame.make(size: closure.declaration.slotCount, parent: closure.frame))
     }
 }
 
