@@ -20,7 +20,14 @@ let package = Package(
         // Exclusivity checks cost the tree-walking interpreter about 15% on calls; its
         // frames and globals are only touched from the one interpreter thread.
         .target(name: "CircLang", swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "PCFG"),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "Randomness"),
+        .target(name: "PCFG", dependencies: ["Randomness"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
         .target(name: "CircKit", dependencies: ["CircLang", "PCFG"]),
         .executableTarget(
             name: "circ",
@@ -38,7 +45,8 @@ let package = Package(
             path: "benchmarks/circ-bench"
         ),
         .testTarget(name: "CircLangTests", dependencies: ["CircLang"]),
-        .testTarget(name: "PCFGTests", dependencies: ["PCFG"]),
+        .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG"]),
     ]
 )

@@ -1,3 +1,5 @@
+import Randomness
+
 /// Random PCFG SET expressions by the reference's Markov tree: a function is unary with
 /// probability `unaryProbability`; a unary argument is itself a function with probability
 /// `functionProbability`, and each binary argument is a function with that probability too;

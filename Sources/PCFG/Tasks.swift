@@ -1,3 +1,5 @@
+import Randomness
+
 /// A task: one function or a composition `f_then_g[_then_h…]`, applied to fresh letter sequences.
 public struct PCFGTask: Sendable, Equatable {
     /// The functions in order of application.

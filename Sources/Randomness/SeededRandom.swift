@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seedable generator (SplitMix64) so the same seed gives the same data on every machine.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -43,5 +45,21 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         var pool = items
         for i in 0..<count { pool.swapAt(i, i + below(pool.count - i)) }
         return Array(pool.prefix(count))
+    }
+}
+
+extension SeededRandom {
+    /// A standard normal sample (Box–Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(uniform(), 1e-300), u2 = uniform()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
+    /// A normal sample with this standard deviation, redrawn until within `cut` deviations.
+    public mutating func truncatedNormal(std: Double, cut: Double = 2) -> Double {
+        while true {
+            let z = normal()
+            if abs(z) <= cut { return z * std }
+        }
     }
 }

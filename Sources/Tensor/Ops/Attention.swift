@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Scaled dot-product attention over already-projected queries, keys and values, split into heads.
+public enum Attention {
+    /// The shapes of one attention call.
+    public struct Shape: Sendable {
+        /// Sequences in the batch.
+        public var batch: Int
+        /// Query positions per sequence.
+        public var queries: Int
+        /// Key positions per sequence.
+        public var keys: Int
+        /// Model width (all heads).
+        public var width: Int
+        /// Number of heads; each has width / heads dimensions.
+        public var heads: Int
+        /// A shape.
+        public init(batch: Int, queries: Int, keys: Int, width: Int, heads: Int) {
+            self.batch = batch; self.queries = queries; self.keys = keys; self.width = width; self.heads = heads
+        }
+        var headWidth: Int { width / heads }
+        var scale: Float { 1 / Float(headWidth).squareRoot() }
+    }
+
+    /// out[b,q,d] = softmax(QKᵀ/√hd + masks) V per head; probs[b,h,q,k] is kept for backward.
+    /// `keyPadding[b,k]` is true for padded keys; `causal` hides keys after the query (self-attention
+    /// in the decoder; `queryOffset` is the position of query 0, for cached decoding).
+    public static func forward(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+                               q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                               keyPadding: UnsafePointer<Bool>?, causal: Bool, queryOffset: Int = 0, shape: Shape) {
+        let (tq, tk, d, hd) = (shape.queries, shape.keys, shape.width, shape.headWidth)
+        parallelFor(shape.batch * shape.heads) { task in
+            let b = task / shape.heads, h = task % shape.heads
+            let scores = probs + task * tq * tk
+            Matmul.gemm(transposeB: true, m: tq, n: tk, k: hd, alpha: shape.scale,
+                        q + b * tq * d + h * hd, lda: d, k + b * tk * d + h * hd, ldb: d, beta: 0, scores, ldc: tk)
+            for i in 0..<tq {
+                let row = scores + i * tk
+                var maximum = -Float.infinity
+                for j in 0..<tk {
+                    let hidden = (keyPadding?[b * tk + j] ?? false) || (causal && j > i + queryOffset)
+                    if hidden { row[j] = -.infinity } else { maximum = max(maximum, row[j]) }
+                }
+                var sum: Float = 0
+                for j in 0..<tk {
+                    let e = row[j] == -.infinity ? 0 : expf(row[j] - maximum)
+                    row[j] = e
+                    sum += e
+                }
+                let inverse = sum > 0 ? 1 / sum : 0
+                for j in 0..<tk { row[j] *= inverse }
+            }
+            Matmul.gemm(m: tq, n: hd, k: tk, scores, lda: tk, v + b * tk * d + h * hd, ldb: d,
+                        beta: 0, out + b * tq * d + h * hd, ldc: d)
+        }
+    }
+
+    /// From dout[b,q,d]: dq, dk, dv are added to (so cross-attention can sum over layers).
+    public static func backward(dq: UnsafeMutablePointer<Float>, dk: UnsafeMutablePointer<Float>, dv: UnsafeMutablePointer<Float>,
+                                dout: UnsafePointer<Float>, probs: UnsafePointer<Float>,
+                                q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, shape: Shape) {
+        let (tq, tk, d, hd) = (shape.queries, shape.keys, shape.width, shape.headWidth)
+        parallelFor(shape.batch * shape.heads) { task in
+            let b = task / shape.heads, h = task % shape.heads
+            let p = probs + task * tq * tk
+            let dO = dout + b * tq * d + h * hd
+            let (qh, kh, vh) = (q + b * tq * d + h * hd, k + b * tk * d + h * hd, v + b * tk * d + h * hd)
+            let dScores = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            defer { dScores.deallocate() }
+            Matmul.gemm(transposeB: true, m: tq, n: tk, k: hd, dO, lda: d, vh, ldb: d, beta: 0, dScores, ldc: tk)
+            for i in 0..<tq {
+                let pr = p + i * tk, dr = dScores + i * tk
+                var dot: Float = 0
+                for j in 0..<tk { dot += pr[j] * dr[j] }
+                for j in 0..<tk { dr[j] = pr[j] * (dr[j] - dot) }
+            }
+            Matmul.gemm(transposeA: true, m: tk, n: hd, k: tq, p, lda: tk, dO, ldb: d, beta: 1, dv + b * tk * d + h * hd, ldc: d)
+            Matmul.gemm(m: tq, n: hd, k: tk, alpha: shape.scale, dScores, lda: tk, kh, ldb: d, beta: 1, dq + b * tq * d + h * hd, ldc: d)
+            Matmul.gemm(transposeA: true, m: tk, n: hd, k: tq, alpha: shape.scale, dScores, lda: tk, qh, ldb: d, beta: 1,
+                        dk + b * tk * d + h * hd, ldc: d)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Losses over logits with padding positions left out.
+public enum CrossEntropy {
+    /// Mean over non-pad rows of −log softmax(logits)[target]; fills dlogits (may be nil) with its gradient.
+    /// Rows whose target is `padding` count for nothing.
+    public static func hard(logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>, dlogits: UnsafeMutablePointer<Float>?,
+                            rows n: Int, classes v: Int, padding: Int32 = 0) -> Double {
+        let counted = (0..<n).reduce(0) { $0 + (targets[$1] == padding ? 0 : 1) }
+        guard counted > 0 else {
+            dlogits?.update(repeating: 0, count: n * v)
+            return 0
+        }
+        var total: Double = 0
+        for row in 0..<n {
+            let x = logits + row * v
+            let grad = dlogits.map { $0 + row * v }
+            if targets[row] == padding {
+                grad?.update(repeating: 0, count: v)
+                continue
+            }
+            let (maximum, logSum) = logSumExp(x, v)
+            total += Double(logSum - (x[Int(targets[row])] - maximum))
+            if let grad {
+                for j in 0..<v { grad[j] = expf(x[j] - maximum - logSum) / Float(counted) }
+                grad[Int(targets[row])] -= 1 / Float(counted)
+            }
+        }
+        return total / Double(counted)
+    }
+
+    /// Mean over rows with weight[row] > 0 of −Σ p log softmax(logits), p the target distribution [n,v].
+    public static func soft(logits: UnsafePointer<Float>, targetProbabilities p: UnsafePointer<Float>, rowWeights: UnsafePointer<Float>,
+                            dlogits: UnsafeMutablePointer<Float>?, rows n: Int, classes v: Int) -> Double {
+        var weightSum: Double = 0
+        for row in 0..<n { weightSum += Double(rowWeights[row]) }
+        guard weightSum > 0 else {
+            dlogits?.update(repeating: 0, count: n * v)
+            return 0
+        }
+        var total: Double = 0
+        for row in 0..<n {
+            let x = logits + row * v, target = p + row * v, w = rowWeights[row]
+            let grad = dlogits.map { $0 + row * v }
+            if w == 0 {
+                grad?.update(repeating: 0, count: v)
+                continue
+            }
+            let (maximum, logSum) = logSumExp(x, v)
+            var rowLoss: Double = 0
+            for j in 0..<v where target[j] > 0 { rowLoss -= Double(target[j]) * Double(x[j] - maximum - logSum) }
+            total += Double(w) * rowLoss
+            if let grad {
+                let scale = w / Float(weightSum)
+                for j in 0..<v { grad[j] = scale * (expf(x[j] - maximum - logSum) - target[j]) }
+            }
+        }
+        return total / weightSum
+    }
+
+    /// (max, log Σ exp(x − max)) of a row.
+    @inline(__always) static func logSumExp(_ x: UnsafePointer<Float>, _ v: Int) -> (Float, Float) {
+        var maximum = -Float.infinity
+        for j in 0..<v { maximum = max(maximum, x[j]) }
+        var sum: Float = 0
+        for j in 0..<v { sum += expf(x[j] - maximum) }
+        return (maximum, logf(sum))
+    }
+
+    /// Softmax of each row of logits[n,v] into probabilities[n,v].
+    public static func softmax(_ probabilities: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>, rows n: Int, classes v: Int) {
+        for row in 0..<n {
+            let x = logits + row * v, y = probabilities + row * v
+            let (maximum, logSum) = logSumExp(x, v)
+            for j in 0..<v { y[j] = expf(x[j] - maximum - logSum) }
+        }
+    }
+}

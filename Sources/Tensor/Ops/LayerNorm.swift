@@ -1,0 +1,47 @@
+/// Layer normalisation over the last dimension.
+public enum LayerNorm {
+    /// The value PyTorch adds to the variance.
+    public static let epsilon: Float = 1e-5
+
+    /// y[n,d] = (x − mean) · rstd · gamma + beta; saves mean[n] and rstd[n] for backward.
+    public static func forward(_ y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
+                               _ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows n: Int, width d: Int) {
+        for row in 0..<n {
+            let input = x + row * d, output = y + row * d
+            var sum: Float = 0
+            for j in 0..<d { sum += input[j] }
+            let m = sum / Float(d)
+            var variance: Float = 0
+            for j in 0..<d { let c = input[j] - m; variance += c * c }
+            let s = 1 / (variance / Float(d) + epsilon).squareRoot()
+            for j in 0..<d { output[j] = (input[j] - m) * s * gamma[j] + beta[j] }
+            mean[row] = m
+            rstd[row] = s
+        }
+    }
+
+    /// dx[n,d] += the input gradient; dgamma, dbeta += theirs (nil to skip).
+    public static func backward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>?, dbeta: UnsafeMutablePointer<Float>?,
+                                dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                                gamma: UnsafePointer<Float>, rows n: Int, width d: Int) {
+        for row in 0..<n {
+            let input = x + row * d, g = dy + row * d, out = dx + row * d
+            let m = mean[row], s = rstd[row]
+            var meanDot: Float = 0, meanDotNorm: Float = 0
+            for j in 0..<d {
+                let norm = (input[j] - m) * s
+                let dnorm = g[j] * gamma[j]
+                meanDot += dnorm
+                meanDotNorm += dnorm * norm
+                dgamma?[j] += g[j] * norm
+                dbeta?[j] += g[j]
+            }
+            meanDot /= Float(d)
+            meanDotNorm /= Float(d)
+            for j in 0..<d {
+                let norm = (input[j] - m) * s
+                out[j] += (g[j] * gamma[j] - meanDot - norm * meanDotNorm) * s
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Dispatch
+
+/// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
+public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
+    let workers = min(ProcessInfoCores.count, max(1, count / max(1, minimumChunk)))
+    if workers <= 1 {
+        for i in 0..<count { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        // The chunks write disjoint memory; the caller guarantees that, not the type system.
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let start = count * worker / workers, end = count * (worker + 1) / workers
+            for i in start..<end { shared.value(i) }
+        }
+    }
+}
+
+/// A value handed to worker threads whose safety the caller vouches for.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// The number of cores to use.
+enum ProcessInfoCores {
+    static let count: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
