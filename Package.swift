@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "Randomness"),
         .target(name: "PCFG", dependencies: ["Randomness"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
+        .target(name: "Transformer", dependencies: ["Tensor", "Randomness"]),
         .target(name: "CircKit", dependencies: ["CircLang", "PCFG"]),
         .executableTarget(
             name: "circ",
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "CircLangTests", dependencies: ["CircLang"]),
         .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
+        .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
         .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG"]),
     ]
 )

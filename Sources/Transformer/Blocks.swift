@@ -1,0 +1,107 @@
+import Tensor
+
+/// The saved state of a layer norm for backward.
+struct NormState {
+    let name: String, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    let mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>, rows: Int
+}
+
+/// The saved state of an attention block (projections, probabilities, context, output).
+struct AttentionState {
+    let prefix: String, shape: Attention.Shape
+    let queryInput: UnsafeMutablePointer<Float>, keyValueInput: UnsafeMutablePointer<Float>
+    let q: UnsafeMutablePointer<Float>, k: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>
+    let probs: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+}
+
+/// The saved state of a feed-forward block.
+struct FeedForwardState {
+    let prefix: String, rows: Int
+    let input: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>, gated: UnsafeMutablePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+}
+
+/// The blocks of the transformer, each with forward and backward side by side.
+/// Backward functions add into the input gradients; `grads` nil skips weight gradients.
+struct Blocks {
+    let parameters: ParameterSet
+    let config: ModelConfig
+    var d: Int { config.width }
+
+    // MARK: Layer norm — x[rows,d] → y[rows,d]
+
+    func normForward(_ name: String, _ x: UnsafeMutablePointer<Float>, rows: Int, arena: Arena) -> NormState {
+        let state = NormState(name: name, input: x, output: arena.floats(rows * d), mean: arena.floats(rows), rstd: arena.floats(rows), rows: rows)
+        LayerNorm.forward(state.output, mean: state.mean, rstd: state.rstd, x, gamma: parameters[name + ".weight"],
+                          beta: parameters[name + ".bias"], rows: rows, width: d)
+        return state
+    }
+
+    func normBackward(_ state: NormState, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, grads: ParameterSet?) {
+        LayerNorm.backward(dx: dx, dgamma: grads?[state.name + ".weight"], dbeta: grads?[state.name + ".bias"], dy: dy,
+                           x: state.input, mean: state.mean, rstd: state.rstd, gamma: parameters[state.name + ".weight"],
+                           rows: state.rows, width: d)
+    }
+
+    // MARK: Attention — queries from xq[B·Tq,d], keys and values from xkv[B·Tk,d] → out[B·Tq,d]
+
+    private func project(_ name: String, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        Linear.forward(y, x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: rows, inputs: d, outputs: d)
+    }
+
+    func attentionForward(_ prefix: String, queryInput: UnsafeMutablePointer<Float>, keyValueInput: UnsafeMutablePointer<Float>,
+                          shape: Attention.Shape, keyPadding: UnsafePointer<Bool>?, causal: Bool, arena: Arena) -> AttentionState {
+        let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
+        let state = AttentionState(prefix: prefix, shape: shape, queryInput: queryInput, keyValueInput: keyValueInput,
+                                   q: arena.floats(rowsQ * d), k: arena.floats(rowsK * d), v: arena.floats(rowsK * d),
+                                   probs: arena.floats(shape.batch * shape.heads * shape.queries * shape.keys),
+                                   context: arena.floats(rowsQ * d), output: arena.floats(rowsQ * d))
+        project(prefix + ".query", queryInput, rows: rowsQ, into: state.q)
+        project(prefix + ".key", keyValueInput, rows: rowsK, into: state.k)
+        project(prefix + ".value", keyValueInput, rows: rowsK, into: state.v)
+        Attention.forward(state.context, probs: state.probs, q: state.q, k: state.k, v: state.v, keyPadding: keyPadding, causal: causal, shape: shape)
+        project(prefix + ".output", state.context, rows: rowsQ, into: state.output)
+        return state
+    }
+
+    func attentionBackward(_ state: AttentionState, dOutput: UnsafePointer<Float>, dQueryInput: UnsafeMutablePointer<Float>,
+                           dKeyValueInput: UnsafeMutablePointer<Float>, grads: ParameterSet?, arena: Arena) {
+        let shape = state.shape, p = state.prefix
+        let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
+        let dContext = arena.floats(rowsQ * d), dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
+        func linearBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool) {
+            Linear.backward(dx: dx, dweight: grads?[name + ".weight"], dbias: grads?[name + ".bias"], dy: dy, x: x,
+                            weight: parameters[name + ".weight"], rows: rows, inputs: d, outputs: d, accumulate: accumulate)
+        }
+        linearBackward(p + ".output", dy: dOutput, x: state.context, dx: dContext, rows: rowsQ, accumulate: false)
+        Attention.backward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: state.probs, q: state.q, k: state.k, v: state.v, shape: shape)
+        linearBackward(p + ".query", dy: dq, x: state.queryInput, dx: dQueryInput, rows: rowsQ, accumulate: true)
+        linearBackward(p + ".key", dy: dk, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
+        linearBackward(p + ".value", dy: dv, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
+    }
+
+    // MARK: Feed-forward — x[rows,d] → linear_1 → GLU → linear_2 → out[rows,d]
+
+    func feedForwardForward(_ prefix: String, _ x: UnsafeMutablePointer<Float>, rows: Int, arena: Arena) -> FeedForwardState {
+        let f = config.feedForwardWidth
+        let state = FeedForwardState(prefix: prefix, rows: rows, input: x, hidden: arena.floats(rows * f),
+                                     gated: arena.floats(rows * f / 2), output: arena.floats(rows * d))
+        Linear.forward(state.hidden, x, weight: parameters[prefix + ".linear_1.weight"], bias: parameters[prefix + ".linear_1.bias"],
+                       rows: rows, inputs: d, outputs: f)
+        GLU.forward(state.gated, state.hidden, rows: rows, half: f / 2)
+        Linear.forward(state.output, state.gated, weight: parameters[prefix + ".linear_2.weight"], bias: parameters[prefix + ".linear_2.bias"],
+                       rows: rows, inputs: f / 2, outputs: d)
+        return state
+    }
+
+    func feedForwardBackward(_ state: FeedForwardState, dOutput: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                             grads: ParameterSet?, arena: Arena) {
+        let f = config.feedForwardWidth, rows = state.rows, p = state.prefix
+        let dGated = arena.floats(rows * f / 2), dHidden = arena.floats(rows * f)
+        Linear.backward(dx: dGated, dweight: grads?[p + ".linear_2.weight"], dbias: grads?[p + ".linear_2.bias"], dy: dOutput,
+                        x: state.gated, weight: parameters[p + ".linear_2.weight"], rows: rows, inputs: f / 2, outputs: d)
+        GLU.backward(dx: dHidden, dy: dGated, x: state.hidden, rows: rows, half: f / 2)
+        Linear.backward(dx: dx, dweight: grads?[p + ".linear_1.weight"], dbias: grads?[p + ".linear_1.bias"], dy: dHidden,
+                        x: state.input, weight: parameters[p + ".linear_1.weight"], rows: rows, inputs: d, outputs: f, accumulate: true)
+    }
+}

@@ -1,0 +1,199 @@
+import Randomness
+import Tensor
+
+/// The saved state of an embedding with positions and dropout.
+struct EmbeddingState {
+    var output: UnsafeMutablePointer<Float>? = nil
+    var dropoutMask: UnsafeMutablePointer<Float>? = nil
+    var rows = 0
+}
+
+/// The saved state of one encoder layer: x → +SA(norm₁ x) → +FFN(norm₂ ·).
+struct EncoderLayerState {
+    let norm1: NormState, attention: AttentionState, attentionMask: UnsafeMutablePointer<Float>?
+    let afterAttention: UnsafeMutablePointer<Float>
+    let norm2: NormState, feedForward: FeedForwardState, feedForwardMask: UnsafeMutablePointer<Float>?
+    let output: UnsafeMutablePointer<Float>
+}
+
+/// The saved state of one decoder layer: y → +SA(norm₁ y, causal) → +CA(norm₂ ·, memory) → +FFN(norm₃ ·).
+struct DecoderLayerState {
+    let norm1: NormState, selfAttention: AttentionState, selfMask: UnsafeMutablePointer<Float>?
+    let afterSelf: UnsafeMutablePointer<Float>
+    let norm2: NormState, crossAttention: AttentionState, crossMask: UnsafeMutablePointer<Float>?
+    let afterCross: UnsafeMutablePointer<Float>
+    let norm3: NormState, feedForward: FeedForwardState, feedForwardMask: UnsafeMutablePointer<Float>?
+    let output: UnsafeMutablePointer<Float>
+}
+
+/// Everything one teacher-forced forward pass computed, kept for backward and for reading
+/// block outputs by name (`encoder.layers.0.self_attention`, …).
+public final class ForwardPass {
+    /// The batch it ran on.
+    public let batch: Batch
+    /// Logits [B·T, V].
+    public internal(set) var logits: UnsafeMutablePointer<Float>
+    let arena = Arena()
+    let config: ModelConfig
+    let dropout: Float
+    var sourceEmbedding = EmbeddingState()
+    var targetEmbedding = EmbeddingState()
+    var encoderLayers: [EncoderLayerState] = []
+    var decoderLayers: [DecoderLayerState] = []
+    var memoryNorm: NormState!
+    var outputNorm: NormState!
+
+    init(batch: Batch, config: ModelConfig, dropout: Float) {
+        self.batch = batch
+        self.config = config
+        self.dropout = dropout
+        self.logits = arena.floats(1)
+    }
+
+    /// The output of each attention and feed-forward block, by node name, with its row count.
+    public var blockOutputs: [(name: String, values: UnsafeMutablePointer<Float>, rows: Int)] {
+        let rowsS = batch.size * batch.sourceLength, rowsT = batch.size * batch.targetLength
+        var out: [(String, UnsafeMutablePointer<Float>, Int)] = []
+        for (i, layer) in encoderLayers.enumerated() {
+            out.append(("encoder.layers.\(i).self_attention", layer.attention.output, rowsS))
+            out.append(("encoder.layers.\(i).feed_forward", layer.feedForward.output, rowsS))
+        }
+        for (i, layer) in decoderLayers.enumerated() {
+            out.append(("decoder.layers.\(i).self_attention", layer.selfAttention.output, rowsT))
+            out.append(("decoder.layers.\(i).cross_attention", layer.crossAttention.output, rowsT))
+            out.append(("decoder.layers.\(i).feed_forward", layer.feedForward.output, rowsT))
+        }
+        return out
+    }
+
+    // MARK: Embeddings — ids[B·L] → 2·E[id] + PE[pos], then dropout
+
+    func embed(_ ids: [Int32], table: UnsafePointer<Float>, length: Int, random: inout SeededRandom, into state: inout EmbeddingState) -> UnsafeMutablePointer<Float> {
+        let d = config.width, rows = ids.count
+        let x = arena.floats(rows * d)
+        ids.withUnsafeBufferPointer { Embedding.forward(x, ids: $0.baseAddress!, table: table, count: rows, width: d, scale: 2) }
+        PositionalEncoding.add(x, batch: rows / length, length: length, width: d)
+        state.rows = rows
+        guard dropout > 0 else { state.output = x; return x }
+        let (y, mask) = (arena.floats(rows * d), arena.floats(rows * d))
+        Dropout.forward(y, mask: mask, x, count: rows * d, probability: dropout, random: &random)
+        state.output = y
+        state.dropoutMask = mask
+        return y
+    }
+
+    func embedBackward(_ state: EmbeddingState, dOutput: UnsafeMutablePointer<Float>, ids: [Int32], table: UnsafeMutablePointer<Float>) {
+        let d = config.width
+        if let mask = state.dropoutMask { Dropout.backward(dx: dOutput, dy: dOutput, mask: mask, count: state.rows * d) }
+        ids.withUnsafeBufferPointer { Embedding.backward(dtable: table, dout: dOutput, ids: $0.baseAddress!, count: state.rows, width: d, scale: 2) }
+    }
+
+    // MARK: Residual — x + dropout(block)
+
+    private func residual(_ x: UnsafePointer<Float>, _ block: UnsafePointer<Float>, rows: Int, random: inout SeededRandom)
+        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) {
+        let n = rows * config.width
+        let out = arena.floats(n)
+        var mask: UnsafeMutablePointer<Float>?
+        if dropout > 0 {
+            let dropped = arena.floats(n), m = arena.floats(n)
+            Dropout.forward(dropped, mask: m, block, count: n, probability: dropout, random: &random)
+            for i in 0..<n { out[i] = x[i] + dropped[i] }
+            mask = m
+        } else {
+            for i in 0..<n { out[i] = x[i] + block[i] }
+        }
+        return (out, mask)
+    }
+
+    /// dBlock = dropout-backward(dOut); the residual path's gradient is dOut itself.
+    private func residualBackward(_ dOut: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>?, rows: Int) -> UnsafeMutablePointer<Float> {
+        let n = rows * config.width
+        let dBlock = arena.floats(n)
+        if let mask { Dropout.backward(dx: dBlock, dy: dOut, mask: mask, count: n) } else { dBlock.update(from: dOut, count: n) }
+        return dBlock
+    }
+
+    private func copyGradient(_ g: UnsafePointer<Float>, rows: Int) -> UnsafeMutablePointer<Float> {
+        let copy = arena.floats(rows * config.width)
+        copy.update(from: g, count: rows * config.width)
+        return copy
+    }
+
+    // MARK: Encoder layer
+
+    func encoderLayer(_ blocks: Blocks, index i: Int, input x: UnsafeMutablePointer<Float>, random: inout SeededRandom) -> EncoderLayerState {
+        let p = "encoder.layers.\(i)", rows = batch.size * batch.sourceLength
+        let shape = Attention.Shape(batch: batch.size, queries: batch.sourceLength, keys: batch.sourceLength, width: config.width, heads: config.heads)
+        let norm1 = blocks.normForward(p + ".norm_1", x, rows: rows, arena: arena)
+        let attention = batch.sourcePadding.withUnsafeBufferPointer {
+            blocks.attentionForward(p + ".self_attention", queryInput: norm1.output, keyValueInput: norm1.output, shape: shape,
+                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
+        }
+        let (x1, mask1) = residual(x, attention.output, rows: rows, random: &random)
+        let norm2 = blocks.normForward(p + ".norm_2", x1, rows: rows, arena: arena)
+        let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm2.output, rows: rows, arena: arena)
+        let (x2, mask2) = residual(x1, feedForward.output, rows: rows, random: &random)
+        return EncoderLayerState(norm1: norm1, attention: attention, attentionMask: mask1, afterAttention: x1,
+                                 norm2: norm2, feedForward: feedForward, feedForwardMask: mask2, output: x2)
+    }
+
+    func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
+        let rows = batch.size * batch.sourceLength
+        let dX1 = copyGradient(dOutput, rows: rows)
+        let dNorm2 = arena.floats(rows * config.width)
+        blocks.feedForwardBackward(layer.feedForward, dOutput: residualBackward(dOutput, mask: layer.feedForwardMask, rows: rows), dx: dNorm2, grads: grads, arena: arena)
+        blocks.normBackward(layer.norm2, dy: dNorm2, dx: dX1, grads: grads)
+        let dX = copyGradient(dX1, rows: rows)
+        let dNorm1 = arena.floats(rows * config.width)
+        blocks.attentionBackward(layer.attention, dOutput: residualBackward(dX1, mask: layer.attentionMask, rows: rows),
+                                 dQueryInput: dNorm1, dKeyValueInput: dNorm1, grads: grads, arena: arena)
+        blocks.normBackward(layer.norm1, dy: dNorm1, dx: dX, grads: grads)
+        return dX
+    }
+
+    // MARK: Decoder layer
+
+    func decoderLayer(_ blocks: Blocks, index i: Int, input y: UnsafeMutablePointer<Float>, memory: UnsafeMutablePointer<Float>,
+                      random: inout SeededRandom) -> DecoderLayerState {
+        let p = "decoder.layers.\(i)", rows = batch.size * batch.targetLength
+        let selfShape = Attention.Shape(batch: batch.size, queries: batch.targetLength, keys: batch.targetLength, width: config.width, heads: config.heads)
+        let crossShape = Attention.Shape(batch: batch.size, queries: batch.targetLength, keys: batch.sourceLength, width: config.width, heads: config.heads)
+        let norm1 = blocks.normForward(p + ".norm_1", y, rows: rows, arena: arena)
+        let selfAttention = blocks.attentionForward(p + ".self_attention", queryInput: norm1.output, keyValueInput: norm1.output,
+                                                    shape: selfShape, keyPadding: nil, causal: true, arena: arena)
+        let (y1, mask1) = residual(y, selfAttention.output, rows: rows, random: &random)
+        let norm2 = blocks.normForward(p + ".norm_2", y1, rows: rows, arena: arena)
+        let crossAttention = batch.sourcePadding.withUnsafeBufferPointer {
+            blocks.attentionForward(p + ".cross_attention", queryInput: norm2.output, keyValueInput: memory, shape: crossShape,
+                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
+        }
+        let (y2, mask2) = residual(y1, crossAttention.output, rows: rows, random: &random)
+        let norm3 = blocks.normForward(p + ".norm_3", y2, rows: rows, arena: arena)
+        let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm3.output, rows: rows, arena: arena)
+        let (y3, mask3) = residual(y2, feedForward.output, rows: rows, random: &random)
+        return DecoderLayerState(norm1: norm1, selfAttention: selfAttention, selfMask: mask1, afterSelf: y1,
+                                 norm2: norm2, crossAttention: crossAttention, crossMask: mask2, afterCross: y2,
+                                 norm3: norm3, feedForward: feedForward, feedForwardMask: mask3, output: y3)
+    }
+
+    func decoderLayerBackward(_ blocks: Blocks, _ layer: DecoderLayerState, dOutput: UnsafeMutablePointer<Float>,
+                              dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
+        let rows = batch.size * batch.targetLength, n = rows * config.width
+        let dY2 = copyGradient(dOutput, rows: rows)
+        let dNorm3 = arena.floats(n)
+        blocks.feedForwardBackward(layer.feedForward, dOutput: residualBackward(dOutput, mask: layer.feedForwardMask, rows: rows), dx: dNorm3, grads: grads, arena: arena)
+        blocks.normBackward(layer.norm3, dy: dNorm3, dx: dY2, grads: grads)
+        let dY1 = copyGradient(dY2, rows: rows)
+        let dNorm2 = arena.floats(n)
+        blocks.attentionBackward(layer.crossAttention, dOutput: residualBackward(dY2, mask: layer.crossMask, rows: rows),
+                                 dQueryInput: dNorm2, dKeyValueInput: dMemory, grads: grads, arena: arena)
+        blocks.normBackward(layer.norm2, dy: dNorm2, dx: dY1, grads: grads)
+        let dY = copyGradient(dY1, rows: rows)
+        let dNorm1 = arena.floats(n)
+        blocks.attentionBackward(layer.selfAttention, dOutput: residualBackward(dY1, mask: layer.selfMask, rows: rows),
+                                 dQueryInput: dNorm1, dKeyValueInput: dNorm1, grads: grads, arena: arena)
+        blocks.normBackward(layer.norm1, dy: dNorm1, dx: dY, grads: grads)
+        return dY
+    }
+}

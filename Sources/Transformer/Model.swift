@@ -1,0 +1,87 @@
+import Randomness
+import Tensor
+
+/// An encoder–decoder transformer with explicit forward and backward passes (pre-LayerNorm,
+/// sinusoidal positions, token embeddings added twice, GLU feed-forward, final norms, projection).
+public final class TransformerModel: @unchecked Sendable {
+    /// Its shape.
+    public let config: ModelConfig
+    /// Its weights, by the reference's names.
+    public let parameters: ParameterSet
+    let blocks: Blocks
+
+    /// A freshly initialised model.
+    public convenience init(config: ModelConfig, seed: UInt64) {
+        let parameters = ParameterSet(layout: Layout.parameters(config))
+        Layout.initialize(parameters, config: config, seed: seed)
+        self.init(config: config, parameters: parameters)
+    }
+
+    /// A model over existing weights (e.g. loaded from a checkpoint).
+    public init(config: ModelConfig, parameters: ParameterSet) {
+        self.config = config
+        self.parameters = parameters
+        self.blocks = Blocks(parameters: parameters, config: config)
+    }
+
+    // MARK: Forward
+
+    /// Runs encoder and decoder with teacher forcing; keeps what backward needs.
+    public func forward(_ batch: Batch, dropout: Bool = false, random: inout SeededRandom) -> ForwardPass {
+        let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0)
+        let d = config.width, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
+        // Encoder.
+        var x = pass.embed(batch.sources, table: parameters["input_embedding.weight"], length: s, random: &random, into: &pass.sourceEmbedding)
+        for i in 0..<config.layers {
+            let layer = pass.encoderLayer(blocks, index: i, input: x, random: &random)
+            pass.encoderLayers.append(layer)
+            x = layer.output
+        }
+        pass.memoryNorm = blocks.normForward("encoder.output_norm", x, rows: b * s, arena: pass.arena)
+        // Decoder.
+        var y = pass.embed(batch.decoderInputs, table: parameters["output_embedding.weight"], length: t, random: &random, into: &pass.targetEmbedding)
+        for i in 0..<config.layers {
+            let layer = pass.decoderLayer(blocks, index: i, input: y, memory: pass.memoryNorm.output, random: &random)
+            pass.decoderLayers.append(layer)
+            y = layer.output
+        }
+        pass.outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
+        pass.logits = pass.arena.floats(b * t * config.targetVocabulary)
+        Linear.forward(pass.logits, pass.outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
+                       rows: b * t, inputs: d, outputs: config.targetVocabulary)
+        return pass
+    }
+
+    // MARK: Backward
+
+    /// Propagates dlogits[B·T,V] back through the model, adding weight gradients into `grads`.
+    public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet) {
+        let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
+        let arena = pass.arena
+        let dDecoderOut = arena.floats(b * t * d)
+        Linear.backward(dx: dDecoderOut, dweight: grads["projection.weight"], dbias: grads["projection.bias"], dy: dLogits,
+                        x: pass.outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
+        var dy = arena.floats(b * t * d)
+        blocks.normBackward(pass.outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
+        let dMemory = arena.floats(b * s * d)
+        for layer in pass.decoderLayers.reversed() {
+            dy = pass.decoderLayerBackward(blocks, layer, dOutput: dy, dMemory: dMemory, grads: grads)
+        }
+        pass.embedBackward(pass.targetEmbedding, dOutput: dy, ids: batch.decoderInputs, table: grads["output_embedding.weight"])
+        var dx = arena.floats(b * s * d)
+        blocks.normBackward(pass.memoryNorm, dy: dMemory, dx: dx, grads: grads)
+        for layer in pass.encoderLayers.reversed() {
+            dx = pass.encoderLayerBackward(blocks, layer, dOutput: dx, grads: grads)
+        }
+        pass.embedBackward(pass.sourceEmbedding, dOutput: dx, ids: batch.sources, table: grads["input_embedding.weight"])
+    }
+
+    /// Mean token cross-entropy of a pass against its targets; fills dlogits when given.
+    public func loss(_ pass: ForwardPass, dLogits: UnsafeMutablePointer<Float>?) -> Double {
+        let rows = pass.batch.size * pass.batch.targetLength
+        return pass.batch.decoderTargets.withUnsafeBufferPointer { targets in
+            guard let base = targets.baseAddress else { return 0 }
+            return CrossEntropy.hard(logits: pass.logits, targets: base, dlogits: dLogits, rows: rows, classes: config.targetVocabulary)
+        }
+    }
+}
