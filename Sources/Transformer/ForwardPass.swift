@@ -43,6 +43,9 @@ public final class ForwardPass {
     var memoryNorm: NormState!
     var outputNorm: NormState!
 
+    /// The encoder's output after its final norm [B·S, d].
+    var memory: UnsafeMutablePointer<Float> { memoryNorm.output }
+
     init(batch: Batch, config: ModelConfig, dropout: Float) {
         self.batch = batch
         self.config = config
@@ -71,7 +74,10 @@ public final class ForwardPass {
     func embed(_ ids: [Int32], table: UnsafePointer<Float>, length: Int, random: inout SeededRandom, into state: inout EmbeddingState) -> UnsafeMutablePointer<Float> {
         let d = config.width, rows = ids.count
         let x = arena.floats(rows * d)
-        ids.withUnsafeBufferPointer { Embedding.forward(x, ids: $0.baseAddress!, table: table, count: rows, width: d, scale: 2) }
+        ids.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            Embedding.forward(x, ids: base, table: table, count: rows, width: d, scale: 2)
+        }
         PositionalEncoding.add(x, batch: rows / length, length: length, width: d)
         state.rows = rows
         guard dropout > 0 else { state.output = x; return x }
@@ -85,7 +91,10 @@ public final class ForwardPass {
     func embedBackward(_ state: EmbeddingState, dOutput: UnsafeMutablePointer<Float>, ids: [Int32], table: UnsafeMutablePointer<Float>) {
         let d = config.width
         if let mask = state.dropoutMask { Dropout.backward(dx: dOutput, dy: dOutput, mask: mask, count: state.rows * d) }
-        ids.withUnsafeBufferPointer { Embedding.backward(dtable: table, dout: dOutput, ids: $0.baseAddress!, count: state.rows, width: d, scale: 2) }
+        ids.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            Embedding.backward(dtable: table, dout: dOutput, ids: base, count: state.rows, width: d, scale: 2)
+        }
     }
 
     // MARK: Residual — x + dropout(block)

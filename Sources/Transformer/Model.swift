@@ -29,27 +29,31 @@ public final class TransformerModel: @unchecked Sendable {
     /// Runs encoder and decoder with teacher forcing; keeps what backward needs.
     public func forward(_ batch: Batch, dropout: Bool = false, random: inout SeededRandom) -> ForwardPass {
         let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0)
-        let d = config.width, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
-        // Encoder.
-        var x = pass.embed(batch.sources, table: parameters["input_embedding.weight"], length: s, random: &random, into: &pass.sourceEmbedding)
-        for i in 0..<config.layers {
-            let layer = pass.encoderLayer(blocks, index: i, input: x, random: &random)
-            pass.encoderLayers.append(layer)
-            x = layer.output
-        }
-        pass.memoryNorm = blocks.normForward("encoder.output_norm", x, rows: b * s, arena: pass.arena)
-        // Decoder.
+        encode(pass, random: &random)
+        let (b, t) = (batch.size, batch.targetLength)
         var y = pass.embed(batch.decoderInputs, table: parameters["output_embedding.weight"], length: t, random: &random, into: &pass.targetEmbedding)
         for i in 0..<config.layers {
-            let layer = pass.decoderLayer(blocks, index: i, input: y, memory: pass.memoryNorm.output, random: &random)
+            let layer = pass.decoderLayer(blocks, index: i, input: y, memory: pass.memory, random: &random)
             pass.decoderLayers.append(layer)
             y = layer.output
         }
         pass.outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
         pass.logits = pass.arena.floats(b * t * config.targetVocabulary)
         Linear.forward(pass.logits, pass.outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
-                       rows: b * t, inputs: d, outputs: config.targetVocabulary)
+                       rows: b * t, inputs: config.width, outputs: config.targetVocabulary)
         return pass
+    }
+
+    /// Runs the encoder of a pass: embeddings, layers, output norm (the memory the decoder attends to).
+    func encode(_ pass: ForwardPass, random: inout SeededRandom) {
+        let batch = pass.batch
+        var x = pass.embed(batch.sources, table: parameters["input_embedding.weight"], length: batch.sourceLength, random: &random, into: &pass.sourceEmbedding)
+        for i in 0..<config.layers {
+            let layer = pass.encoderLayer(blocks, index: i, input: x, random: &random)
+            pass.encoderLayers.append(layer)
+            x = layer.output
+        }
+        pass.memoryNorm = blocks.normForward("encoder.output_norm", x, rows: batch.size * batch.sourceLength, arena: pass.arena)
     }
 
     // MARK: Backward

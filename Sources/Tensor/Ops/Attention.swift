@@ -16,9 +16,12 @@ public enum Attention {
         public var width: Int
         /// Number of heads; each has width / heads dimensions.
         public var heads: Int
-        /// A shape.
-        public init(batch: Int, queries: Int, keys: Int, width: Int, heads: Int) {
+        /// Key rows between one sequence's keys and the next (a cache may hold more than `keys`).
+        public var keyStride: Int
+        /// A shape; `keyStride` defaults to `keys`.
+        public init(batch: Int, queries: Int, keys: Int, width: Int, heads: Int, keyStride: Int? = nil) {
             self.batch = batch; self.queries = queries; self.keys = keys; self.width = width; self.heads = heads
+            self.keyStride = keyStride ?? keys
         }
         var headWidth: Int { width / heads }
         var scale: Float { 1 / Float(headWidth).squareRoot() }
@@ -34,8 +37,9 @@ public enum Attention {
         parallelFor(shape.batch * shape.heads) { task in
             let b = task / shape.heads, h = task % shape.heads
             let scores = probs + task * tq * tk
+            let keyBase = b * shape.keyStride * d + h * hd
             Matmul.gemm(transposeB: true, m: tq, n: tk, k: hd, alpha: shape.scale,
-                        q + b * tq * d + h * hd, lda: d, k + b * tk * d + h * hd, ldb: d, beta: 0, scores, ldc: tk)
+                        q + b * tq * d + h * hd, lda: d, k + keyBase, ldb: d, beta: 0, scores, ldc: tk)
             for i in 0..<tq {
                 let row = scores + i * tk
                 var maximum = -Float.infinity
@@ -52,7 +56,7 @@ public enum Attention {
                 let inverse = sum > 0 ? 1 / sum : 0
                 for j in 0..<tk { row[j] *= inverse }
             }
-            Matmul.gemm(m: tq, n: hd, k: tk, scores, lda: tk, v + b * tk * d + h * hd, ldb: d,
+            Matmul.gemm(m: tq, n: hd, k: tk, scores, lda: tk, v + keyBase, ldb: d,
                         beta: 0, out + b * tq * d + h * hd, ldc: d)
         }
     }

@@ -21,11 +21,11 @@ public enum Embedding {
 
 /// Sinusoidal positions: PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(…).
 public enum PositionalEncoding {
-    /// x[b,t,d] += PE[t] for every sequence of the batch.
-    public static func add(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, width d: Int) {
+    /// x[b,t,d] += PE[offset + t] for every sequence of the batch.
+    public static func add(_ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, width d: Int, offset: Int = 0) {
         for t in 0..<length {
             for i in stride(from: 0, to: d, by: 2) {
-                let angle = Double(t) / pow(10000, Double(i) / Double(d))
+                let angle = Double(t + offset) / pow(10000, Double(i) / Double(d))
                 let (s, c) = (Float(sin(angle)), Float(cos(angle)))
                 for b in 0..<batch {
                     let row = x + (b * length + t) * d

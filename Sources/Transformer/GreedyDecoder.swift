@@ -1,0 +1,121 @@
+import Randomness
+import Tensor
+
+/// Greedy decoding: each step feeds the most likely token back in, until EOS or a length limit.
+public struct GreedyDecoder {
+    /// The model decoded from.
+    public let model: TransformerModel
+    /// The longest output produced (tokens, EOS excluded).
+    public var maxLength: Int
+
+    /// A decoder for a model.
+    public init(model: TransformerModel, maxLength: Int = 100) {
+        self.model = model
+        self.maxLength = maxLength
+    }
+
+    /// Outputs for a batch of sources, with a key/value cache: each step runs only the new position;
+    /// cross-attention keys and values are computed once per source.
+    public func decode(_ sources: [[Int32]]) -> [[Int32]] {
+        guard !sources.isEmpty else { return [] }
+        let config = model.config, d = config.width, parameters = model.parameters, blocks = model.blocks
+        let batch = Batch(sources: sources, targets: sources.map { _ in [] })
+        let b = batch.size, s = batch.sourceLength, steps = maxLength + 1
+        var random = SeededRandom(seed: 0)
+        let pass = ForwardPass(batch: batch, config: config, dropout: 0)
+        model.encode(pass, random: &random)
+        let arena = pass.arena
+        // Per layer: cross-attention keys/values of the memory, and the growing self-attention cache.
+        var crossKeys: [UnsafeMutablePointer<Float>] = [], crossValues: [UnsafeMutablePointer<Float>] = []
+        var selfKeys: [UnsafeMutablePointer<Float>] = [], selfValues: [UnsafeMutablePointer<Float>] = []
+        for i in 0..<config.layers {
+            let p = "decoder.layers.\(i).cross_attention"
+            let (k, v) = (arena.floats(b * s * d), arena.floats(b * s * d))
+            Linear.forward(k, pass.memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
+            Linear.forward(v, pass.memory, weight: parameters[p + ".value.weight"], bias: parameters[p + ".value.bias"], rows: b * s, inputs: d, outputs: d)
+            crossKeys.append(k); crossValues.append(v)
+            selfKeys.append(arena.floats(b * steps * d)); selfValues.append(arena.floats(b * steps * d))
+        }
+        var tokens = [Int32](repeating: 1, count: b)
+        var outputs = [[Int32]](repeating: [], count: b)
+        var finished = [Bool](repeating: false, count: b)
+        let x = arena.floats(b * d), normed = arena.floats(b * d), q = arena.floats(b * d), context = arena.floats(b * d)
+        let blockOut = arena.floats(b * d), mean = arena.floats(b), rstd = arena.floats(b)
+        let hidden = arena.floats(b * config.feedForwardWidth), gated = arena.floats(b * config.feedForwardWidth / 2)
+        let probs = arena.floats(b * config.heads * max(s, steps)), logits = arena.floats(b * config.targetVocabulary)
+        func norm(_ name: String, _ input: UnsafePointer<Float>) {
+            LayerNorm.forward(normed, mean: mean, rstd: rstd, input, gamma: parameters[name + ".weight"], beta: parameters[name + ".bias"], rows: b, width: d)
+        }
+        func linear(_ name: String, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inputs: Int, outputs: Int) {
+            Linear.forward(output, input, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: b, inputs: inputs, outputs: outputs)
+        }
+        func addBlock() { for i in 0..<(b * d) { x[i] += blockOut[i] } }
+        for t in 0..<steps {
+            tokens.withUnsafeBufferPointer { buffer in
+                guard let ids = buffer.baseAddress else { return }
+                Embedding.forward(x, ids: ids, table: parameters["output_embedding.weight"], count: b, width: d, scale: 2)
+            }
+            PositionalEncoding.add(x, batch: b, length: 1, width: d, offset: t)
+            for i in 0..<config.layers {
+                let p = "decoder.layers.\(i)"
+                norm(p + ".norm_1", x)
+                linear(p + ".self_attention.query", normed, q, inputs: d, outputs: d)
+                for row in 0..<b {
+                    let slot = (row * steps + t) * d
+                    Linear.forward(selfKeys[i] + slot, normed + row * d, weight: parameters[p + ".self_attention.key.weight"],
+                                   bias: parameters[p + ".self_attention.key.bias"], rows: 1, inputs: d, outputs: d)
+                    Linear.forward(selfValues[i] + slot, normed + row * d, weight: parameters[p + ".self_attention.value.weight"],
+                                   bias: parameters[p + ".self_attention.value.bias"], rows: 1, inputs: d, outputs: d)
+                }
+                let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
+                Attention.forward(context, probs: probs, q: q, k: selfKeys[i], v: selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
+                linear(p + ".self_attention.output", context, blockOut, inputs: d, outputs: d)
+                addBlock()
+                norm(p + ".norm_2", x)
+                linear(p + ".cross_attention.query", normed, q, inputs: d, outputs: d)
+                let crossShape = Attention.Shape(batch: b, queries: 1, keys: s, width: d, heads: config.heads)
+                batch.sourcePadding.withUnsafeBufferPointer {
+                    Attention.forward(context, probs: probs, q: q, k: crossKeys[i], v: crossValues[i], keyPadding: $0.baseAddress, causal: false, shape: crossShape)
+                }
+                linear(p + ".cross_attention.output", context, blockOut, inputs: d, outputs: d)
+                addBlock()
+                norm(p + ".norm_3", x)
+                linear(p + ".feed_forward.linear_1", normed, hidden, inputs: d, outputs: config.feedForwardWidth)
+                GLU.forward(gated, hidden, rows: b, half: config.feedForwardWidth / 2)
+                linear(p + ".feed_forward.linear_2", gated, blockOut, inputs: config.feedForwardWidth / 2, outputs: d)
+                addBlock()
+            }
+            norm("decoder.output_norm", x)
+            linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
+            for row in 0..<b where !finished[row] {
+                tokens[row] = argmax(logits + row * config.targetVocabulary, config.targetVocabulary)
+                if tokens[row] == 2 || t == maxLength { finished[row] = true } else { outputs[row].append(tokens[row]) }
+            }
+            if !finished.contains(false) { break }
+        }
+        return outputs
+    }
+
+    /// The same outputs without a cache: every step reruns the decoder over the whole prefix.
+    public func decodeWithoutCache(_ sources: [[Int32]]) -> [[Int32]] {
+        var prefixes = [[Int32]](repeating: [], count: sources.count)
+        var finished = [Bool](repeating: false, count: sources.count)
+        var random = SeededRandom(seed: 0)
+        for t in 0...maxLength {
+            let pass = model.forward(Batch(sources: sources, targets: prefixes.map { Array($0.prefix(t)) + [Int32](repeating: 0, count: max(0, t - $0.count)) }), random: &random)
+            let v = model.config.targetVocabulary, length = pass.batch.targetLength
+            for row in sources.indices where !finished[row] {
+                let token = argmax(pass.logits + (row * length + t) * v, v)
+                if token == 2 || t == maxLength { finished[row] = true } else { prefixes[row].append(token) }
+            }
+            if !finished.contains(false) { break }
+        }
+        return prefixes
+    }
+
+    private func argmax(_ row: UnsafePointer<Float>, _ count: Int) -> Int32 {
+        var best = 0
+        for j in 1..<count where row[j] > row[best] { best = j }
+        return Int32(best)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// AdamW (decoupled weight decay) over a whole parameter set, with global-norm clipping.
+public final class AdamW {
+    /// First-moment decay.
+    public var beta1: Float = 0.9
+    /// Second-moment decay.
+    public var beta2: Float = 0.999
+    /// Denominator guard.
+    public var epsilon: Float = 1e-8
+    /// Decoupled weight decay.
+    public var weightDecay: Float
+    /// Updates taken so far.
+    public private(set) var step = 0
+    private let firstMoment: ParameterSet
+    private let secondMoment: ParameterSet
+
+    /// An optimiser for parameters of this layout.
+    public init(like parameters: ParameterSet, weightDecay: Float = 0.01) {
+        self.firstMoment = parameters.zerosLike()
+        self.secondMoment = parameters.zerosLike()
+        self.weightDecay = weightDecay
+    }
+
+    /// Scales gradients down to global L2 norm `maxNorm` when larger; returns the norm before clipping.
+    @discardableResult
+    public static func clip(_ grads: ParameterSet, maxNorm: Float) -> Float {
+        var total: Double = 0
+        for i in 0..<grads.count { total += Double(grads.base[i]) * Double(grads.base[i]) }
+        let norm = Float(total.squareRoot())
+        if norm > maxNorm, norm > 0 {
+            let scale = maxNorm / norm
+            for i in 0..<grads.count { grads.base[i] *= scale }
+        }
+        return norm
+    }
+
+    /// One update of all parameters with the given learning rate.
+    public func update(_ parameters: ParameterSet, grads: ParameterSet, learningRate: Float) {
+        step += 1
+        let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
+        let (p, g, m, v) = (parameters.base, grads.base, firstMoment.base, secondMoment.base)
+        for i in 0..<parameters.count {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+            let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+            p[i] -= learningRate * (update + weightDecay * p[i])
+        }
+    }
+}
+
+/// Linear warm-up to the peak rate, then cosine decay to zero.
+public struct LearningRateSchedule: Sendable {
+    /// Peak learning rate.
+    public var peak: Double
+    /// Steps of linear warm-up.
+    public var warmupSteps: Int
+    /// Steps in all.
+    public var totalSteps: Int
+
+    /// A schedule.
+    public init(peak: Double, warmupSteps: Int, totalSteps: Int) {
+        self.peak = peak; self.warmupSteps = warmupSteps; self.totalSteps = totalSteps
+    }
+
+    /// The rate for a 0-based step.
+    public func rate(at step: Int) -> Double {
+        if step < warmupSteps { return peak * Double(step + 1) / Double(warmupSteps) }
+        let progress = Double(step - warmupSteps) / Double(max(1, totalSteps - warmupSteps))
+        return peak * 0.5 * (1 + cos(Double.pi * min(1, progress)))
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Randomness
+
+/// One input–output pair as token ids (no SOS/EOS).
+public struct Example: Sendable, Equatable {
+    /// Source ids.
+    public var source: [Int32]
+    /// Target ids.
+    public var target: [Int32]
+    /// A pair.
+    public init(source: [Int32], target: [Int32]) { self.source = source; self.target = target }
+}
+
+/// Settings of a training run.
+public struct TrainingOptions: Sendable {
+    /// Passes over the data.
+    public var epochs = 6
+    /// Examples per batch.
+    public var batchSize = 64
+    /// Peak learning rate.
+    public var learningRate = 1e-3
+    /// Steps of linear warm-up.
+    public var warmupSteps = 200
+    /// Global gradient-norm limit.
+    public var clipNorm: Float = 1
+    /// AdamW weight decay.
+    public var weightDecay: Float = 0.01
+    /// Seed for batch order and dropout.
+    public var seed: UInt64 = 1
+    /// Defaults as in DESIGN.md's known-good settings.
+    public init() {}
+}
+
+/// Where a run is, reported after every step.
+public struct StepReport: Sendable {
+    /// 0-based epoch.
+    public let epoch: Int
+    /// Steps done in all.
+    public let step: Int
+    /// Steps the run will take.
+    public let totalSteps: Int
+    /// This batch's loss.
+    public let loss: Double
+}
+
+/// What one epoch achieved.
+public struct EpochReport: Sendable {
+    /// 0-based epoch.
+    public let epoch: Int
+    /// Mean training loss over its batches.
+    public let loss: Double
+    /// Exact-match accuracy of greedy decoding on the validation set (nil without one).
+    public let validationAccuracy: Double?
+    /// Whether the run was stopped during this epoch.
+    public let stopped: Bool
+}
+
+/// Trains a model with teacher forcing, AdamW, warm-up then cosine decay, and clipping.
+public final class Trainer {
+    /// The model being trained.
+    public let model: TransformerModel
+    /// The settings.
+    public let options: TrainingOptions
+    private let optimizer: AdamW
+    private let grads: ParameterSet
+
+    /// A trainer for a model.
+    public init(model: TransformerModel, options: TrainingOptions) {
+        self.model = model
+        self.options = options
+        self.optimizer = AdamW(like: model.parameters, weightDecay: options.weightDecay)
+        self.grads = model.parameters.zerosLike()
+    }
+
+    /// Batches of similar lengths (little padding), in a seeded random order per epoch.
+    public func batches(_ examples: [Example], epoch: Int) -> [[Example]] {
+        var random = SeededRandom(seed: options.seed &+ UInt64(epoch), stream: "batches")
+        let keys = examples.indices.map { ($0, random.next()) }
+        let order = keys.sorted { a, b in
+            let (x, y) = (examples[a.0], examples[b.0])
+            return (x.source.count, x.target.count, a.1) < (y.source.count, y.target.count, b.1)
+        }.map(\.0)
+        var batches = stride(from: 0, to: order.count, by: options.batchSize).map { start in
+            order[start..<min(order.count, start + options.batchSize)].map { examples[$0] }
+        }
+        for i in stride(from: batches.count - 1, to: 0, by: -1) { batches.swapAt(i, random.below(i + 1)) }
+        return batches
+    }
+
+    /// One optimisation step on a batch; returns its loss.
+    public func step(_ examples: [Example], learningRate: Double, random: inout SeededRandom) -> Double {
+        let batch = Batch(sources: examples.map(\.source), targets: examples.map(\.target))
+        let pass = model.forward(batch, dropout: model.config.dropout > 0, random: &random)
+        let dLogits = pass.arena.floats(batch.size * batch.targetLength * model.config.targetVocabulary)
+        let loss = model.loss(pass, dLogits: dLogits)
+        grads.zero()
+        model.backward(pass, dLogits: dLogits, grads: grads)
+        AdamW.clip(grads, maxNorm: options.clipNorm)
+        optimizer.update(model.parameters, grads: grads, learningRate: Float(learningRate))
+        return loss
+    }
+
+    /// Runs epochs `startEpoch..<options.epochs`; `onStep` sees every step, `shouldStop` is polled
+    /// between steps, `onEpoch` sees each finished (or stopped) epoch.
+    public func train(_ examples: [Example], validation: [Example], startEpoch: Int = 0,
+                      onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false },
+                      onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows -> [EpochReport] {
+        let stepsPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
+        let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: stepsPerEpoch * options.epochs)
+        var random = SeededRandom(seed: options.seed, stream: "dropout")
+        var reports: [EpochReport] = []
+        var stepIndex = startEpoch * stepsPerEpoch
+        for epoch in startEpoch..<options.epochs {
+            var total = 0.0, count = 0, stopped = false
+            for batch in batches(examples, epoch: epoch) {
+                if shouldStop() { stopped = true; break }
+                let loss = step(batch, learningRate: schedule.rate(at: stepIndex), random: &random)
+                total += loss
+                count += 1
+                stepIndex += 1
+                onStep(StepReport(epoch: epoch, step: stepIndex, totalSteps: stepsPerEpoch * options.epochs, loss: loss))
+            }
+            let accuracy = validation.isEmpty || stopped ? nil : Evaluation.exactMatch(model: model, examples: validation)
+            let report = EpochReport(epoch: epoch, loss: count > 0 ? total / Double(count) : .nan, validationAccuracy: accuracy, stopped: stopped)
+            reports.append(report)
+            try onEpoch(report)
+            if stopped { break }
+        }
+        return reports
+    }
+}
+
+/// Scoring a model's greedy outputs.
+public enum Evaluation {
+    /// Fraction of examples whose greedy output equals the target exactly.
+    public static func exactMatch(model: TransformerModel, examples: [Example], batchSize: Int = 128) -> Double {
+        guard !examples.isEmpty else { return 0 }
+        let outputs = decode(model: model, sources: examples.map(\.source), batchSize: batchSize)
+        let correct = zip(outputs, examples).filter { $0 == $1.target }.count
+        return Double(correct) / Double(examples.count)
+    }
+
+    /// Greedy outputs for many sources, decoded in batches of similar length.
+    public static func decode(model: TransformerModel, sources: [[Int32]], batchSize: Int = 128) -> [[Int32]] {
+        let order = sources.indices.sorted { sources[$0].count < sources[$1].count }
+        var outputs = [[Int32]](repeating: [], count: sources.count)
+        for start in stride(from: 0, to: order.count, by: batchSize) {
+            let chunk = Array(order[start..<min(order.count, start + batchSize)])
+            let longest = chunk.map { sources[$0].count }.max() ?? 0
+            let decoder = GreedyDecoder(model: model, maxLength: min(512, 4 * longest + 10))
+            for (index, output) in zip(chunk, decoder.decode(chunk.map { sources[$0] })) { outputs[index] = output }
+        }
+        return outputs
+    }
+}
