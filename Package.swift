@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "PCFG", dependencies: ["Randomness"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
         .target(name: "Transformer", dependencies: ["Tensor", "Randomness"]),
-        .target(name: "CircKit", dependencies: ["CircLang", "PCFG"]),
+        .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Tensor", "Randomness"]),
         .executableTarget(
             name: "circ",
             dependencies: [
@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "circ-bench",
             dependencies: [
-                "CircKit", "CircLang", "PCFG",
+                "CircKit", "CircLang", "PCFG", "Transformer", "Tensor", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/circ-bench"
@@ -49,6 +49,6 @@ let package = Package(
         .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
-        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG"]),
+        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer"]),
     ]
 )

@@ -7,6 +7,7 @@ public enum CircLibrary {
     public static func registry() -> Registry {
         let registry = Registry.standard()
         registry.register(section: "PCFG SET", PCFGBuiltins.make())
+        registry.register(section: "Models", EngineBuiltins.make())
         return registry
     }
 

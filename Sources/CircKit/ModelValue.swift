@@ -1,0 +1,79 @@
+import CircLang
+import Foundation
+import PCFG
+import Transformer
+
+/// A model as a circ value: prints its shape and fingerprint; fields `config`, `parameters`,
+/// `fingerprint`, `path`, `history`.
+public final class ModelValue: NativeObject {
+    /// The model with its vocabularies and metadata.
+    public let stored: StoredModel
+    /// The file it came from or was saved to, if any.
+    public private(set) var path: String?
+    /// Per-epoch training records, when it was trained in this session.
+    public var history: [Value] = []
+
+    /// Wraps a stored model.
+    public init(stored: StoredModel, path: String?) {
+        self.stored = stored
+        self.path = path
+    }
+
+    /// The model itself.
+    public var model: TransformerModel { stored.model }
+
+    /// A short hash of the configuration and weights; circuits of different models differ here.
+    public lazy var fingerprint: String = {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        let bytes = UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4)
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        for byte in "\(model.config)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)
+    }()
+
+    /// Records where the model now lives on disk.
+    func saved(at path: String) { self.path = path }
+
+    public var typeName: String { "model" }
+    public var summary: String {
+        let c = model.config
+        return "<model \(c.layers)x\(c.width), \(c.heads) head\(c.heads == 1 ? "" : "s"), \(formatCount(model.parameters.count)) parameters, fingerprint \(fingerprint.prefix(8))\(path.map { ", \($0)" } ?? "")>"
+    }
+    public var fieldNames: [String] { ["config", "parameters", "fingerprint", "path", "history"] }
+
+    public func field(_ name: String) throws -> Value? {
+        let c = model.config
+        switch name {
+        case "config":
+            return .record(Record([("layers", .number(Double(c.layers))), ("d", .number(Double(c.width))), ("heads", .number(Double(c.heads))),
+                                   ("ffn", .number(Double(c.feedForwardWidth))), ("dropout", .number(c.dropout)),
+                                   ("vocab", .number(Double(c.targetVocabulary)))]))
+        case "parameters": return .number(Double(model.parameters.count))
+        case "fingerprint": return .string(fingerprint)
+        case "path": return path.map { .string($0) } ?? .null
+        case "history": return .list(history)
+        default: return nil
+        }
+    }
+
+    /// Token ids of a space-separated source, or an error naming the unknown token.
+    func encodeSource(_ text: String) throws -> [Int32] {
+        try bridge { () throws(PCFGError) in
+            try Vocabulary(tokens: stored.sourceVocabulary).encode(text.split(separator: " ").map(String.init))
+        }
+    }
+
+    /// The text of target ids.
+    func decodeTarget(_ ids: [Int32]) -> String {
+        Vocabulary(tokens: stored.targetVocabulary).decode(ids).joined(separator: " ")
+    }
+}
+
+/// 1234567 → "1.2M".
+func formatCount(_ n: Int) -> String {
+    n >= 1_000_000 ? String(format: "%.1fM", Double(n) / 1e6) : n >= 1000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)"
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,0 +1,97 @@
+import CircLang
+import Foundation
+import PCFG
+import Transformer
+
+/// The `train` builtin: data to examples, a trainer with progress and Ctrl-C, checkpoints each epoch.
+enum Training {
+    static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
+        let layers = try args.integer(1, name: "layers", min: 1), width = try args.integer(2, name: "d", min: 2)
+        var options = TrainingOptions()
+        options.epochs = try args.integer(3, name: "epochs", min: 1)
+        options.batchSize = try args.integer(4, name: "batch", min: 1)
+        options.learningRate = try args.number(5)
+        options.warmupSteps = try args.integer(6, name: "warmup", min: 0)
+        options.seed = UInt64(try args.integer(8, name: "seed", min: 0))
+        let out = try args.string(9)
+        let vocabulary = Vocabulary.pcfg.tokens
+        var config = ModelConfig(layers: layers, width: width, dropout: try args.number(7), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
+        config.heads = max(1, width / 64)
+        if let problem = config.problem { throw RuntimeError("train: \(problem)") }
+        var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
+        var startEpoch = 0
+        var history: [Value] = []
+        if args[11] == .bool(true), FileManager.default.fileExists(atPath: out) {
+            stored = try bridge { () throws(CheckpointError) in try Checkpoint.load(out) }
+            startEpoch = Int(stored.metadata["epochs_done"] ?? "0") ?? 0
+            context.emit("resuming from \(out) after \(startEpoch) epoch(s)")
+        }
+        let modelValue = ModelValue(stored: stored, path: nil)
+        let train = try encode(try samples(args[0], split: .train, limit: nil), model: modelValue)
+        let validation = args[10] == .null ? [] : try encode(try samples(args[10], split: .test, limit: 500), model: modelValue)
+        guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
+        let trainer = Trainer(model: stored.model, options: options)
+        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
+        let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs)
+        let started = Date()
+        func checkpoint(_ epochsDone: Int) throws {
+            var metadata = stored.metadata
+            metadata["epochs_done"] = String(epochsDone)
+            metadata["seed"] = String(options.seed)
+            metadata["history"] = history.map(\.repr).joined(separator: "; ")
+            try Checkpoint.save(StoredModel(model: stored.model, sourceVocabulary: stored.sourceVocabulary,
+                                            targetVocabulary: stored.targetVocabulary, metadata: metadata), to: out)
+        }
+        _ = try trainer.train(train, validation: validation, startEpoch: startEpoch, onStep: { report in
+            progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
+        }, shouldStop: { context.isInterrupted }, onEpoch: { report in
+            if report.stopped {
+                progress.finish("train: stopped in epoch \(report.epoch + 1); \(out) keeps the weights after \(report.epoch) epoch(s)")
+                throw RuntimeError("interrupted: training stopped; the last checkpoint is \(out)")
+            }
+            var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
+            if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }
+            history.append(.record(Record(fields)))
+            try checkpoint(report.epoch + 1)
+            progress.finish("epoch \(report.epoch + 1)/\(options.epochs): loss \(String(format: "%.4f", report.loss))"
+                            + (report.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
+        })
+        progress.finish(String(format: "train: %d epoch(s) in %.1f s, saved to %@", options.epochs - startEpoch, Date().timeIntervalSince(started), out))
+        let trained = ModelValue(stored: stored, path: out)
+        trained.history = history
+        return .native(trained)
+    }
+
+    /// The samples of a data argument: a dataset, a task name (its split), a file path, or a list of those.
+    static func samples(_ data: Value, split: PCFGTask.Split, limit: Int?) throws -> [Sample] {
+        var samples: [Sample]
+        switch data {
+        case .native(let object as DatasetValue): samples = object.samples
+        case .string(let text) where text.contains("/") || text.contains("."):
+            samples = try bridge { () throws(PCFGError) in try DataFiles.read(text) }
+        case .string(let name):
+            samples = try bridge { () throws(PCFGError) in try PCFGTask(name: name).samples(split: split) }
+        case .list(let items): samples = try items.flatMap { try Self.samples($0, split: split, limit: nil) }
+        default: throw RuntimeError("expected a dataset, a task name or a data file, got \(data.typeName)")
+        }
+        return limit.map { Array(samples.prefix($0)) } ?? samples
+    }
+
+    /// Samples as token ids in the model's vocabularies; an unknown token is an error naming the sample.
+    static func encode(_ samples: [Sample], model: ModelValue) throws -> [Example] {
+        let source = Vocabulary(tokens: model.stored.sourceVocabulary), target = Vocabulary(tokens: model.stored.targetVocabulary)
+        return try samples.enumerated().map { index, sample in
+            do {
+                return Example(source: try source.encode(sample.source.split(separator: " ").map(String.init)),
+                               target: try target.encode(sample.target.split(separator: " ").map(String.init)))
+            } catch {
+                throw RuntimeError("sample \(index + 1): \(error)")
+            }
+        }
+    }
+
+    private static func roundTo(_ x: Double, _ digits: Int) -> Double {
+        let scale = pow(10, Double(digits))
+        return (x * scale).rounded() / scale
+    }
+}
