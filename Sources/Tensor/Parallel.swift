@@ -2,7 +2,7 @@ import Dispatch
 
 /// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
 public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
-    let workers = min(ProcessInfoCores.count, max(1, count / max(1, minimumChunk)))
+    let workers = min(Threads.count, max(1, count / max(1, minimumChunk)))
     if workers <= 1 {
         for i in 0..<count { body(i) }
         return
@@ -24,8 +24,9 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 }
 
 /// The number of cores to use.
-enum ProcessInfoCores {
-    static let count: Int = {
+public enum Threads {
+    /// Online cores.
+    public static let count: Int = {
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
@@ -37,3 +38,9 @@ enum ProcessInfoCores {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Runs `body(range)` over contiguous row ranges of 0..<rows on all cores (one range when small).
+public func parallelRows(_ rows: Int, minimumRows: Int = 32, _ body: (Range<Int>) -> Void) {
+    let parts = rows >= 2 * minimumRows ? Threads.count : 1
+    parallelFor(parts) { part in body((rows * part / parts)..<(rows * (part + 1) / parts)) }
+}

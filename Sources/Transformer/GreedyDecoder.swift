@@ -7,6 +7,8 @@ public struct GreedyDecoder {
     public let model: TransformerModel
     /// The longest output produced (tokens, EOS excluded).
     public var maxLength: Int
+    /// Decode all `maxLength` steps even after EOS (fixed-length runs, as benchmarks need).
+    public var ignoresEnd = false
 
     /// A decoder for a model.
     public init(model: TransformerModel, maxLength: Int = 100) {
@@ -60,12 +62,12 @@ public struct GreedyDecoder {
                 let p = "decoder.layers.\(i)"
                 norm(p + ".norm_1", x)
                 linear(p + ".self_attention.query", normed, q, inputs: d, outputs: d)
+                // The new position's key and value for every sequence, stored at slot t of each cache row.
+                linear(p + ".self_attention.key", normed, context, inputs: d, outputs: d)
+                linear(p + ".self_attention.value", normed, blockOut, inputs: d, outputs: d)
                 for row in 0..<b {
-                    let slot = (row * steps + t) * d
-                    Linear.forward(selfKeys[i] + slot, normed + row * d, weight: parameters[p + ".self_attention.key.weight"],
-                                   bias: parameters[p + ".self_attention.key.bias"], rows: 1, inputs: d, outputs: d)
-                    Linear.forward(selfValues[i] + slot, normed + row * d, weight: parameters[p + ".self_attention.value.weight"],
-                                   bias: parameters[p + ".self_attention.value.bias"], rows: 1, inputs: d, outputs: d)
+                    (selfKeys[i] + (row * steps + t) * d).update(from: context + row * d, count: d)
+                    (selfValues[i] + (row * steps + t) * d).update(from: blockOut + row * d, count: d)
                 }
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
                 Attention.forward(context, probs: probs, q: q, k: selfKeys[i], v: selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
@@ -89,7 +91,7 @@ public struct GreedyDecoder {
             linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
             for row in 0..<b where !finished[row] {
                 tokens[row] = argmax(logits + row * config.targetVocabulary, config.targetVocabulary)
-                if tokens[row] == 2 || t == maxLength { finished[row] = true } else { outputs[row].append(tokens[row]) }
+                if (tokens[row] == 2 && !ignoresEnd) || t == maxLength { finished[row] = true } else { outputs[row].append(tokens[row]) }
             }
             if !finished.contains(false) { break }
         }

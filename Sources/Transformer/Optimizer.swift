@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// AdamW (decoupled weight decay) over a whole parameter set, with global-norm clipping.
 public final class AdamW {
@@ -40,11 +41,14 @@ public final class AdamW {
         step += 1
         let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
         let (p, g, m, v) = (parameters.base, grads.base, firstMoment.base, secondMoment.base)
-        for i in 0..<parameters.count {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-            p[i] -= learningRate * (update + weightDecay * p[i])
+        let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        parallelRows(parameters.count, minimumRows: 1 << 14) { range in
+            for i in range {
+                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                p[i] -= learningRate * (update + weightDecay * p[i])
+            }
         }
     }
 }

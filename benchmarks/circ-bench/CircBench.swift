@@ -9,7 +9,7 @@ import PCFG
 struct CircBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "circ-bench",
-        abstract: "Benchmarks: PCFG SET throughput and the interpreter against CPython on fib(25).")
+        abstract: "Benchmarks as JSON lines: the language (PCFG throughput, fib(25) against CPython) and the engine (sgemm, train step, greedy decoding).")
 
     @Option(help: "Expressions for the PCFG throughput figures.")
     var expressions = 100_000
@@ -17,9 +17,29 @@ struct CircBench: ParsableCommand {
     @Option(help: "Repetitions of each timing; the best is reported.")
     var repeats = 5
 
+    @Option(help: "Which suites: language, engine, or all.")
+    var suite = "all"
+
+    @Option(help: "Model sizes for the engine suite, LAYERSxWIDTH, comma-separated.")
+    var configs = "1x64,2x128,3x256,6x512"
+
+    @Flag(help: "JSON lines only (the default output is JSON lines already; kept for scripts).")
+    var json = false
+
     func run() throws {
-        try pcfgThroughput()
-        try fibonacci()
+        if suite == "all" || suite == "language" {
+            try pcfgThroughput()
+            try fibonacci()
+        }
+        if suite == "all" || suite == "engine" {
+            let engine = EngineBench(repeats: repeats, emit: emit)
+            engine.sgemm()
+            for size in configs.split(separator: ",") {
+                let parts = size.split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2 else { throw ValidationError("bad config '\(size)': use LAYERSxWIDTH, e.g. 2x128") }
+                engine.model(layers: parts[0], width: parts[1], sgemmPeak: nil)
+            }
+        }
     }
 
     /// Best wall time of `repeats` runs, in seconds.

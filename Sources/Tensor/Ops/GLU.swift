@@ -6,20 +6,25 @@ import Glibc
 public enum GLU {
     /// y[n,h] = x[n, :h] · GELU(x[n, h:]).
     public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, rows n: Int, half h: Int) {
-        for row in 0..<n {
-            let input = x + row * 2 * h, out = y + row * h
-            for j in 0..<h { out[j] = input[j] * gelu(input[h + j]) }
+        parallelRows(n) { rows in
+            for row in rows {
+                let input = x + row * 2 * h, out = y + row * h
+                for j in 0..<h { out[j] = input[j] * gelu(input[h + j]) }
+            }
         }
     }
 
     /// dx[n,2h] = (dy · GELU(gate), dy · a · GELU′(gate)).
     public static func backward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, rows n: Int, half h: Int) {
-        for row in 0..<n {
-            let input = x + row * 2 * h, g = dy + row * h, out = dx + row * 2 * h
-            for j in 0..<h {
-                let gate = input[h + j]
-                out[j] = g[j] * gelu(gate)
-                out[h + j] = g[j] * input[j] * geluDerivative(gate)
+        parallelRows(n) { rows in
+            for row in rows {
+                let input = x + row * 2 * h, g = dy + row * h, out = dx + row * 2 * h
+                for j in 0..<h {
+                    let gate = input[h + j]
+                    let phi = 0.5 * (1 + erff(gate * 0.70710678))
+                    out[j] = g[j] * gate * phi
+                    out[h + j] = g[j] * input[j] * (phi + gate * 0.39894228 * expf(-0.5 * gate * gate))
+                }
             }
         }
     }
@@ -27,8 +32,4 @@ public enum GLU {
     /// x · Φ(x), with Φ the standard normal CDF.
     @inline(__always) public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678)) }
 
-    /// Φ(x) + x · φ(x).
-    @inline(__always) static func geluDerivative(_ x: Float) -> Float {
-        0.5 * (1 + erff(x * 0.70710678)) + x * 0.39894228 * expf(-0.5 * x * x)
-    }
 }

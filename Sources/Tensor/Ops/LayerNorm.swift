@@ -6,7 +6,8 @@ public enum LayerNorm {
     /// y[n,d] = (x − mean) · rstd · gamma + beta; saves mean[n] and rstd[n] for backward.
     public static func forward(_ y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                _ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows n: Int, width d: Int) {
-        for row in 0..<n {
+        parallelRows(n) { rows in
+          for row in rows {
             let input = x + row * d, output = y + row * d
             var sum: Float = 0
             for j in 0..<d { sum += input[j] }
@@ -17,6 +18,7 @@ public enum LayerNorm {
             for j in 0..<d { output[j] = (input[j] - m) * s * gamma[j] + beta[j] }
             mean[row] = m
             rstd[row] = s
+          }
         }
     }
 
@@ -24,23 +26,37 @@ public enum LayerNorm {
     public static func backward(dx: UnsafeMutablePointer<Float>, dgamma: UnsafeMutablePointer<Float>?, dbeta: UnsafeMutablePointer<Float>?,
                                 dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                 gamma: UnsafePointer<Float>, rows n: Int, width d: Int) {
-        for row in 0..<n {
-            let input = x + row * d, g = dy + row * d, out = dx + row * d
-            let m = mean[row], s = rstd[row]
-            var meanDot: Float = 0, meanDotNorm: Float = 0
-            for j in 0..<d {
-                let norm = (input[j] - m) * s
-                let dnorm = g[j] * gamma[j]
-                meanDot += dnorm
-                meanDotNorm += dnorm * norm
-                dgamma?[j] += g[j] * norm
-                dbeta?[j] += g[j]
+        // Each part sums its own dgamma/dbeta; the parts are added at the end.
+        let parts = n >= 64 ? Threads.count : 1
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * 2 * d)
+        partial.initialize(repeating: 0, count: parts * 2 * d)
+        defer { partial.deallocate() }
+        parallelFor(parts) { part in
+            let pg = partial + part * 2 * d, pb = pg + d
+            for row in (n * part / parts)..<(n * (part + 1) / parts) {
+                let input = x + row * d, g = dy + row * d, out = dx + row * d
+                let m = mean[row], s = rstd[row]
+                var meanDot: Float = 0, meanDotNorm: Float = 0
+                for j in 0..<d {
+                    let norm = (input[j] - m) * s
+                    let dnorm = g[j] * gamma[j]
+                    meanDot += dnorm
+                    meanDotNorm += dnorm * norm
+                    pg[j] += g[j] * norm
+                    pb[j] += g[j]
+                }
+                meanDot /= Float(d)
+                meanDotNorm /= Float(d)
+                for j in 0..<d {
+                    let norm = (input[j] - m) * s
+                    out[j] += (g[j] * gamma[j] - meanDot - norm * meanDotNorm) * s
+                }
             }
-            meanDot /= Float(d)
-            meanDotNorm /= Float(d)
+        }
+        for part in 0..<parts {
             for j in 0..<d {
-                let norm = (input[j] - m) * s
-                out[j] += (g[j] * gamma[j] - meanDot - norm * meanDotNorm) * s
+                dgamma?[j] += partial[part * 2 * d + j]
+                dbeta?[j] += partial[part * 2 * d + d + j]
             }
         }
     }

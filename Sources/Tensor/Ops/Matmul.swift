@@ -7,10 +7,21 @@ public enum Matmul {
     public static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                             _ a: UnsafePointer<Float>, lda: Int? = nil, _ b: UnsafePointer<Float>, ldb: Int? = nil,
                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda ?? (transposeA ? m : k)),
-                    b, Int32(ldb ?? (transposeB ? k : n)),
-                    beta, c, Int32(ldc ?? n))
+        _ = singleThreaded
+        let (lda, ldb, ldc) = (lda ?? (transposeA ? m : k), ldb ?? (transposeB ? k : n), ldc ?? n)
+        // Large products are split by rows of C over the cores (OpenBLAS itself runs single-threaded,
+        // so no BLAS threads spin while the rest of the step runs).
+        let parts = m * n * k >= 1 << 18 && m >= 16 ? Threads.count : 1
+        parallelFor(parts) { part in
+            let start = m * part / parts, end = m * (part + 1) / parts
+            guard end > start else { return }
+            cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(end - start), Int32(n), Int32(k), alpha,
+                        transposeA ? a + start : a + start * lda, Int32(lda),
+                        b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+        }
     }
+
+    /// Makes OpenBLAS single-threaded; circ parallelises above it. Called once before any product.
+    static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 }

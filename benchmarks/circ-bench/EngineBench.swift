@@ -1,0 +1,81 @@
+import Foundation
+import Randomness
+import Tensor
+import Transformer
+
+/// Engine figures: sgemm GFLOP/s, and per model size the training step and cached greedy decoding,
+/// at batch 64, source length 40, target length 30, vocabulary 560, dropout 0.
+struct EngineBench {
+    let repeats: Int
+    let emit: (KeyValuePairs<String, Any>) -> Void
+
+    /// PyTorch 2 CPU, 2 threads, same shapes, on the 2-core development machine (issue 4): train step ms.
+    static let torchTrainStepMs: [String: Double] = ["1x64": 33, "2x128": 155, "3x256": 657, "6x512": 5100]
+    /// The reference's uncached greedy decoding, examples per second (issue 4).
+    static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
+
+    func sgemm() {
+        let (m, k, n) = (512, 2048, 512)
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
+        emit(["what": "sgemm_gflops", "m": m, "k": k, "n": n, "gflops": 2 * Double(m * n * k) / seconds / 1e9])
+    }
+
+    func model(layers: Int, width: Int, sgemmPeak: Double?) {
+        let key = "\(layers)x\(width)"
+        let config = ModelConfig(layers: layers, width: width, sourceVocabulary: 560, targetVocabulary: 560)
+        let model = TransformerModel(config: config, seed: 1)
+        var random = SeededRandom(seed: 2)
+        let examples = (0..<64).map { _ in
+            Example(source: (0..<39).map { _ in Int32(3 + random.below(557)) }, target: (0..<29).map { _ in Int32(3 + random.below(557)) })
+        }
+        var options = TrainingOptions()
+        options.batchSize = 64
+        let trainer = Trainer(model: model, options: options)
+        var dropoutRandom = SeededRandom(seed: 3)
+        let heavy = layers * width * width >= 6 * 512 * 512
+        let stepSeconds = best(heavy ? 1 : repeats) { _ = trainer.step(examples, learningRate: 1e-4, random: &dropoutRandom) }
+        let flops = Self.trainStepFlops(config, batch: 64, source: 40, target: 30)
+        var train: KeyValuePairs<String, Any> = ["layers": layers, "d": width, "what": "train_step", "ms": stepSeconds * 1000,
+                                                "ex_per_s": 64 / stepSeconds, "gflops": flops / stepSeconds / 1e9]
+        if let torch = Self.torchTrainStepMs[key] {
+            train = ["layers": layers, "d": width, "what": "train_step", "ms": stepSeconds * 1000, "ex_per_s": 64 / stepSeconds,
+                     "gflops": flops / stepSeconds / 1e9, "sgemm_share": sgemmPeak.map { flops / stepSeconds / 1e9 / $0 } ?? 0,
+                     "torch_ms_baseline": torch, "speedup_vs_torch": torch / (stepSeconds * 1000)]
+        }
+        emit(train)
+        var decoder = GreedyDecoder(model: model, maxLength: 30)
+        decoder.ignoresEnd = true
+        let sources = examples.map(\.source)
+        let decodeSeconds = best(heavy ? 1 : repeats) { _ = decoder.decode(sources) }
+        let rate = 64 / decodeSeconds
+        if let reference = Self.referenceDecodeExPerS[key] {
+            emit(["layers": layers, "d": width, "what": "greedy_decode", "ms": decodeSeconds * 1000, "ex_per_s": rate,
+                  "reference_uncached_ex_per_s": reference, "speedup_vs_reference": rate / reference])
+        } else {
+            emit(["layers": layers, "d": width, "what": "greedy_decode", "ms": decodeSeconds * 1000, "ex_per_s": rate])
+        }
+    }
+
+    /// Multiply–adds of one training step (forward ×3 for backward), counting matmuls and attention.
+    static func trainStepFlops(_ c: ModelConfig, batch: Int, source: Int, target: Int) -> Double {
+        let d = Double(c.width), f = Double(c.feedForwardWidth), (s, t, b) = (Double(source), Double(target), Double(batch))
+        let ffn = d * f + f / 2 * d
+        let encoder = Double(c.layers) * b * s * (4 * d * d + ffn + 2 * s * d)
+        let decoder = Double(c.layers) * b * t * (4 * d * d + ffn + 2 * t * d + 2 * d * d + 2 * s * d) + Double(c.layers) * b * s * 2 * d * d
+        let projection = b * t * d * Double(c.targetVocabulary)
+        return 3 * 2 * (encoder + decoder + projection)
+    }
+
+    private func best(_ count: Int, _ body: () -> Void) -> Double {
+        body()
+        var times: [Double] = []
+        for _ in 0..<max(1, count) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.min() ?? 0
+    }
+}
