@@ -46,8 +46,9 @@ enum Training {
             progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
         }, shouldStop: { context.isInterrupted }, onEpoch: { report in
             if report.stopped {
-                progress.finish("train: stopped in epoch \(report.epoch + 1); \(out) keeps the weights after \(report.epoch) epoch(s)")
-                throw RuntimeError("interrupted: training stopped; the last checkpoint is \(out)")
+                let kept = report.epoch > 0 ? "\(out) keeps the weights after \(report.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
+                progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept)")
+                throw RuntimeError("interrupted: training stopped; \(kept)")
             }
             var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
             if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }

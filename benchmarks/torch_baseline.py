@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""The PyTorch side of circ-bench's engine figures: the same encoder–decoder (pre-LayerNorm,
+GLU feed-forward, d/64 heads), batch 64, source 40, target 30, vocabulary 560, dropout 0,
+2 threads. Prints JSON lines {"layers","d","what":"train_step","ms"}. Needs torch; circ does not.
+
+    python3 benchmarks/torch_baseline.py --configs 1x64,2x128,3x256
+"""
+import argparse
+import json
+import time
+
+import torch
+from torch import nn
+
+
+class GLUFeedForward(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.linear_1, self.linear_2 = nn.Linear(d, 8 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        a, gate = self.linear_1(x).chunk(2, dim=-1)
+        return self.linear_2(a * nn.functional.gelu(gate))
+
+
+class Layer(nn.Module):
+    def __init__(self, d, cross):
+        super().__init__()
+        heads = max(1, d // 64)
+        self.self_attention = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.cross_attention = nn.MultiheadAttention(d, heads, batch_first=True) if cross else None
+        self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(3 if cross else 2))
+        self.feed_forward = GLUFeedForward(d)
+
+    def forward(self, x, memory=None, causal=None):
+        h = self.norms[0](x)
+        x = x + self.self_attention(h, h, h, attn_mask=causal, need_weights=False)[0]
+        if self.cross_attention is not None:
+            h = self.norms[1](x)
+            x = x + self.cross_attention(h, memory, memory, need_weights=False)[0]
+        return x + self.feed_forward(self.norms[-1](x))
+
+
+class Model(nn.Module):
+    def __init__(self, layers, d, vocab):
+        super().__init__()
+        self.input_embedding, self.output_embedding = nn.Embedding(vocab, d), nn.Embedding(vocab, d)
+        self.encoder = nn.ModuleList(Layer(d, False) for _ in range(layers))
+        self.decoder = nn.ModuleList(Layer(d, True) for _ in range(layers))
+        self.encoder_norm, self.decoder_norm = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.projection = nn.Linear(d, vocab)
+
+    def forward(self, src, tgt):
+        x = 2 * self.input_embedding(src)
+        for layer in self.encoder:
+            x = layer(x)
+        memory = self.encoder_norm(x)
+        causal = torch.triu(torch.full((tgt.shape[1], tgt.shape[1]), float("-inf")), diagonal=1)
+        y = 2 * self.output_embedding(tgt)
+        for layer in self.decoder:
+            y = layer(y, memory, causal)
+        return self.projection(self.decoder_norm(y))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", default="1x64,2x128,3x256")
+    parser.add_argument("--repeats", type=int, default=5)
+    options = parser.parse_args()
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    for config in options.configs.split(","):
+        layers, d = map(int, config.split("x"))
+        model = Model(layers, d, 560)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        src, tgt_in, tgt_out = (torch.randint(3, 560, (64, n)) for n in (40, 30, 30))
+        times = []
+        for _ in range(options.repeats + 1):
+            start = time.perf_counter()
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(src, tgt_in).reshape(-1, 560), tgt_out.reshape(-1))
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            times.append(time.perf_counter() - start)
+        print(json.dumps({"layers": layers, "d": d, "what": "train_step", "ms": round(min(times[1:]) * 1000, 2)}))
+
+
+if __name__ == "__main__":
+    main()
