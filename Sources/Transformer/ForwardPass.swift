@@ -129,16 +129,22 @@ public final class ForwardPass {
         return copy
     }
 
+    /// Attention whose keys are source positions, padded ones hidden.
+    private func attendToSource(_ blocks: Blocks, _ prefix: String, queries: UnsafeMutablePointer<Float>,
+                                keysAndValues: UnsafeMutablePointer<Float>, shape: Attention.Shape) -> AttentionState {
+        batch.sourcePadding.withUnsafeBufferPointer {
+            blocks.attentionForward(prefix, queryInput: queries, keyValueInput: keysAndValues, shape: shape,
+                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
+        }
+    }
+
     // MARK: Encoder layer
 
     func encoderLayer(_ blocks: Blocks, index i: Int, input x: UnsafeMutablePointer<Float>, random: inout SeededRandom) -> EncoderLayerState {
         let p = "encoder.layers.\(i)", rows = batch.size * batch.sourceLength
         let shape = Attention.Shape(batch: batch.size, queries: batch.sourceLength, keys: batch.sourceLength, width: config.width, heads: config.heads)
         let norm1 = blocks.normForward(p + ".norm_1", x, rows: rows, arena: arena)
-        let attention = batch.sourcePadding.withUnsafeBufferPointer {
-            blocks.attentionForward(p + ".self_attention", queryInput: norm1.output, keyValueInput: norm1.output, shape: shape,
-                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
-        }
+        let attention = attendToSource(blocks, p + ".self_attention", queries: norm1.output, keysAndValues: norm1.output, shape: shape)
         let (x1, mask1) = residual(x, attention.output, rows: rows, random: &random)
         let norm2 = blocks.normForward(p + ".norm_2", x1, rows: rows, arena: arena)
         let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm2.output, rows: rows, arena: arena)
@@ -149,16 +155,24 @@ public final class ForwardPass {
 
     func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
         let rows = batch.size * batch.sourceLength
-        let dX1 = copyGradient(dOutput, rows: rows)
-        let dNorm2 = arena.floats(rows * config.width)
-        blocks.feedForwardBackward(layer.feedForward, dOutput: residualBackward(dOutput, mask: layer.feedForwardMask, rows: rows), dx: dNorm2, grads: grads, arena: arena)
-        blocks.normBackward(layer.norm2, dy: dNorm2, dx: dX1, grads: grads)
-        let dX = copyGradient(dX1, rows: rows)
-        let dNorm1 = arena.floats(rows * config.width)
-        blocks.attentionBackward(layer.attention, dOutput: residualBackward(dX1, mask: layer.attentionMask, rows: rows),
-                                 dQueryInput: dNorm1, dKeyValueInput: dNorm1, grads: grads, arena: arena)
-        blocks.normBackward(layer.norm1, dy: dNorm1, dx: dX, grads: grads)
-        return dX
+        let dX1 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
+            blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
+        }
+        return sublayerBackward(blocks, dX1, mask: layer.attentionMask, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
+            blocks.attentionBackward(layer.attention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
+        }
+    }
+
+    /// Backward through `x + dropout(block(norm(x)))`: `blockBackward(dBlock, dNorm)` fills dNorm
+    /// from the block's output gradient; returns dx = dOut + norm-backward(dNorm).
+    private func sublayerBackward(_ blocks: Blocks, _ dOut: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>?, norm: NormState, rows: Int,
+                                  grads: ParameterSet, blockBackward: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+        -> UnsafeMutablePointer<Float> {
+        let dx = copyGradient(dOut, rows: rows)
+        let dNorm = arena.floats(rows * config.width)
+        blockBackward(residualBackward(dOut, mask: mask, rows: rows), dNorm)
+        blocks.normBackward(norm, dy: dNorm, dx: dx, grads: grads)
+        return dx
     }
 
     // MARK: Decoder layer
@@ -173,10 +187,7 @@ public final class ForwardPass {
                                                     shape: selfShape, keyPadding: nil, causal: true, arena: arena)
         let (y1, mask1) = residual(y, selfAttention.output, rows: rows, random: &random)
         let norm2 = blocks.normForward(p + ".norm_2", y1, rows: rows, arena: arena)
-        let crossAttention = batch.sourcePadding.withUnsafeBufferPointer {
-            blocks.attentionForward(p + ".cross_attention", queryInput: norm2.output, keyValueInput: memory, shape: crossShape,
-                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
-        }
+        let crossAttention = attendToSource(blocks, p + ".cross_attention", queries: norm2.output, keysAndValues: memory, shape: crossShape)
         let (y2, mask2) = residual(y1, crossAttention.output, rows: rows, random: &random)
         let norm3 = blocks.normForward(p + ".norm_3", y2, rows: rows, arena: arena)
         let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm3.output, rows: rows, arena: arena)
@@ -188,21 +199,15 @@ public final class ForwardPass {
 
     func decoderLayerBackward(_ blocks: Blocks, _ layer: DecoderLayerState, dOutput: UnsafeMutablePointer<Float>,
                               dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
-        let rows = batch.size * batch.targetLength, n = rows * config.width
-        let dY2 = copyGradient(dOutput, rows: rows)
-        let dNorm3 = arena.floats(n)
-        blocks.feedForwardBackward(layer.feedForward, dOutput: residualBackward(dOutput, mask: layer.feedForwardMask, rows: rows), dx: dNorm3, grads: grads, arena: arena)
-        blocks.normBackward(layer.norm3, dy: dNorm3, dx: dY2, grads: grads)
-        let dY1 = copyGradient(dY2, rows: rows)
-        let dNorm2 = arena.floats(n)
-        blocks.attentionBackward(layer.crossAttention, dOutput: residualBackward(dY2, mask: layer.crossMask, rows: rows),
-                                 dQueryInput: dNorm2, dKeyValueInput: dMemory, grads: grads, arena: arena)
-        blocks.normBackward(layer.norm2, dy: dNorm2, dx: dY1, grads: grads)
-        let dY = copyGradient(dY1, rows: rows)
-        let dNorm1 = arena.floats(n)
-        blocks.attentionBackward(layer.selfAttention, dOutput: residualBackward(dY1, mask: layer.selfMask, rows: rows),
-                                 dQueryInput: dNorm1, dKeyValueInput: dNorm1, grads: grads, arena: arena)
-        blocks.normBackward(layer.norm1, dy: dNorm1, dx: dY, grads: grads)
-        return dY
+        let rows = batch.size * batch.targetLength
+        let dY2 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, norm: layer.norm3, rows: rows, grads: grads) { dBlock, dNorm in
+            blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
+        }
+        let dY1 = sublayerBackward(blocks, dY2, mask: layer.crossMask, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
+            blocks.attentionBackward(layer.crossAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dMemory, grads: grads, arena: arena)
+        }
+        return sublayerBackward(blocks, dY1, mask: layer.selfMask, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
+            blocks.attentionBackward(layer.selfAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
+        }
     }
 }

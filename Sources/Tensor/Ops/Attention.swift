@@ -34,6 +34,10 @@ public enum Attention {
                                q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                keyPadding: UnsafePointer<Bool>?, causal: Bool, queryOffset: Int = 0, shape: Shape) {
         let (tq, tk, d, hd) = (shape.queries, shape.keys, shape.width, shape.headWidth)
+        if tq == 1 {
+            singleQuery(out, probs: probs, q: q, k: k, v: v, keyPadding: keyPadding, shape: shape)
+            return
+        }
         parallelFor(shape.batch * shape.heads) { task in
             let b = task / shape.heads, h = task % shape.heads
             let scores = probs + task * tq * tk
@@ -47,17 +51,52 @@ public enum Attention {
                     let hidden = (keyPadding?[b * tk + j] ?? false) || (causal && j > i + queryOffset)
                     if hidden { row[j] = -.infinity } else { maximum = max(maximum, row[j]) }
                 }
-                var sum: Float = 0
-                for j in 0..<tk {
-                    let e = row[j] == -.infinity ? 0 : expf(row[j] - maximum)
-                    row[j] = e
-                    sum += e
-                }
-                let inverse = sum > 0 ? 1 / sum : 0
-                for j in 0..<tk { row[j] *= inverse }
+                normalize(row, count: tk, maximum: maximum)
             }
             Matmul.gemm(m: tq, n: hd, k: tk, scores, lda: tk, v + keyBase, ldb: d,
                         beta: 0, out + b * tq * d + h * hd, ldc: d)
+        }
+    }
+
+    /// Turns a row of scores (−∞ where hidden) with the given maximum into probabilities, in place.
+    @inline(__always) private static func normalize(_ row: UnsafeMutablePointer<Float>, count: Int, maximum: Float) {
+        var sum: Float = 0
+        for j in 0..<count {
+            let e = row[j] == -.infinity ? 0 : expf(row[j] - maximum)
+            row[j] = e
+            sum += e
+        }
+        let inverse = sum > 0 ? 1 / sum : 0
+        for j in 0..<count { row[j] *= inverse }
+    }
+
+    /// One query per sequence (a decoding step): plain loops, which beat a BLAS call per head at this size.
+    private static func singleQuery(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>,
+                                    q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                    keyPadding: UnsafePointer<Bool>?, shape: Shape) {
+        let (tk, d, hd) = (shape.keys, shape.width, shape.headWidth)
+        parallelRows(shape.batch * shape.heads, minimumRows: 8) { tasks in
+            for task in tasks {
+                let b = task / shape.heads, h = task % shape.heads
+                let query = q + b * d + h * hd, scores = probs + task * tk
+                let keyBase = b * shape.keyStride * d + h * hd
+                var maximum = -Float.infinity
+                for j in 0..<tk {
+                    if keyPadding?[b * tk + j] ?? false { scores[j] = -.infinity; continue }
+                    let key = k + keyBase + j * d
+                    var dot: Float = 0
+                    for i in 0..<hd { dot += query[i] * key[i] }
+                    scores[j] = dot * shape.scale
+                    maximum = max(maximum, scores[j])
+                }
+                normalize(scores, count: tk, maximum: maximum)
+                let output = out + b * d + h * hd
+                output.update(repeating: 0, count: hd)
+                for j in 0..<tk where scores[j] > 0 {
+                    let p = scores[j], value = v + keyBase + j * d
+                    for i in 0..<hd { output[i] += p * value[i] }
+                }
+            }
         }
     }
 
