@@ -33,11 +33,11 @@ struct CircBench: ParsableCommand {
         }
         if suite == "all" || suite == "engine" {
             let engine = EngineBench(repeats: repeats, emit: emit)
-            engine.sgemm()
+            let peak = engine.sgemm()
             for size in configs.split(separator: ",") {
                 let parts = size.split(separator: "x").compactMap { Int($0) }
                 guard parts.count == 2 else { throw ValidationError("bad config '\(size)': use LAYERSxWIDTH, e.g. 2x128") }
-                engine.model(layers: parts[0], width: parts[1], sgemmPeak: nil)
+                engine.model(layers: parts[0], width: parts[1], sgemmPeak: peak)
             }
         }
     }

@@ -14,12 +14,16 @@ struct EngineBench {
     /// The reference's uncached greedy decoding, examples per second (issue 4).
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
 
-    func sgemm() {
+    /// Measures sgemm and returns its GFLOP/s (the peak the model figures are compared with).
+    @discardableResult
+    func sgemm() -> Double {
         let (m, k, n) = (512, 2048, 512)
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
-        emit(["what": "sgemm_gflops", "m": m, "k": k, "n": n, "gflops": 2 * Double(m * n * k) / seconds / 1e9])
+        let gflops = 2 * Double(m * n * k) / seconds / 1e9
+        emit(["what": "sgemm_gflops", "m": m, "k": k, "n": n, "gflops": gflops])
+        return gflops
     }
 
     func model(layers: Int, width: Int, sgemmPeak: Double?) {
