@@ -3,7 +3,7 @@ SWIFT ?= swift
 # Tests run on a release build: the engine's numeric tests are 10–50× slower in debug.
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing
 
-.PHONY: deps build demo test bench
+.PHONY: deps build demo test bench docs
 
 deps:
 	@missing=""; \
@@ -24,3 +24,8 @@ test: deps
 
 bench: deps
 	$(SWIFT) run -c release circ-bench
+
+# docs/language.md = the hand-written part + the builtin reference generated from the registry.
+docs: build
+	cat docs/language-intro.md > docs/language.md
+	.build/release/circ doc >> docs/language.md
