@@ -29,6 +29,7 @@ let package = Package(
         .target(name: "PCFG", dependencies: ["Randomness"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
         .target(name: "Transformer", dependencies: ["Tensor", "Randomness"]),
+        .target(name: "Pruning", dependencies: ["Transformer", "Tensor", "Randomness"]),
         .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Tensor", "Randomness"]),
         .executableTarget(
             name: "circ",
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Transformer", "Randomness"]),
         .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer"]),
     ]
 )

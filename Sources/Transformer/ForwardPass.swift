@@ -36,6 +36,10 @@ public final class ForwardPass {
     let arena = Arena()
     let config: ModelConfig
     let dropout: Float
+    /// Node masks applied to block outputs, if any.
+    let masks: BlockMasks?
+    /// Each masked block's output as computed, before masking, by the output buffer it belongs to.
+    var originals: [UnsafeMutablePointer<Float>: UnsafeMutablePointer<Float>] = [:]
     var sourceEmbedding = EmbeddingState()
     var targetEmbedding = EmbeddingState()
     var encoderLayers: [EncoderLayerState] = []
@@ -46,10 +50,11 @@ public final class ForwardPass {
     /// The encoder's output after its final norm [B·S, d].
     var memory: UnsafeMutablePointer<Float> { memoryNorm.output }
 
-    init(batch: Batch, config: ModelConfig, dropout: Float) {
+    init(batch: Batch, config: ModelConfig, dropout: Float, masks: BlockMasks? = nil) {
         self.batch = batch
         self.config = config
         self.dropout = dropout
+        self.masks = masks
         self.logits = arena.floats(1)
     }
 
@@ -88,7 +93,8 @@ public final class ForwardPass {
         return y
     }
 
-    func embedBackward(_ state: EmbeddingState, dOutput: UnsafeMutablePointer<Float>, ids: [Int32], table: UnsafeMutablePointer<Float>) {
+    func embedBackward(_ state: EmbeddingState, dOutput: UnsafeMutablePointer<Float>, ids: [Int32], table: UnsafeMutablePointer<Float>?) {
+        guard let table else { return }
         let d = config.width
         if let mask = state.dropoutMask { Dropout.backward(dx: dOutput, dy: dOutput, mask: mask, count: state.rows * d) }
         ids.withUnsafeBufferPointer { buffer in
@@ -99,9 +105,15 @@ public final class ForwardPass {
 
     // MARK: Residual — x + dropout(block)
 
-    private func residual(_ x: UnsafePointer<Float>, _ block: UnsafePointer<Float>, rows: Int, random: inout SeededRandom)
+    private func residual(_ x: UnsafePointer<Float>, _ block: UnsafeMutablePointer<Float>, name: String, rows: Int, random: inout SeededRandom)
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) {
         let n = rows * config.width
+        if let masks {
+            let original = arena.floats(n)
+            original.update(from: block, count: n)
+            masks.apply(name, output: block, original: original, rows: rows, width: config.width)
+            originals[block] = original
+        }
         let out = arena.floats(n)
         var mask: UnsafeMutablePointer<Float>?
         if dropout > 0 {
@@ -115,11 +127,16 @@ public final class ForwardPass {
         return (out, mask)
     }
 
-    /// dBlock = dropout-backward(dOut); the residual path's gradient is dOut itself.
-    private func residualBackward(_ dOut: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>?, rows: Int) -> UnsafeMutablePointer<Float> {
+    /// dBlock = dropout-backward(dOut), then back through the node mask of the block whose output is `block`;
+    /// the residual path's gradient is dOut itself.
+    private func residualBackward(_ dOut: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>?, block: UnsafeMutablePointer<Float>,
+                                  name: String, rows: Int) -> UnsafeMutablePointer<Float> {
         let n = rows * config.width
         let dBlock = arena.floats(n)
         if let mask { Dropout.backward(dx: dBlock, dy: dOut, mask: mask, count: n) } else { dBlock.update(from: dOut, count: n) }
+        if let masks, let original = originals[block] {
+            masks.backward(name, dOutput: dBlock, original: original, rows: rows, width: config.width)
+        }
         return dBlock
     }
 
@@ -145,32 +162,33 @@ public final class ForwardPass {
         let shape = Attention.Shape(batch: batch.size, queries: batch.sourceLength, keys: batch.sourceLength, width: config.width, heads: config.heads)
         let norm1 = blocks.normForward(p + ".norm_1", x, rows: rows, arena: arena)
         let attention = attendToSource(blocks, p + ".self_attention", queries: norm1.output, keysAndValues: norm1.output, shape: shape)
-        let (x1, mask1) = residual(x, attention.output, rows: rows, random: &random)
+        let (x1, mask1) = residual(x, attention.output, name: p + ".self_attention", rows: rows, random: &random)
         let norm2 = blocks.normForward(p + ".norm_2", x1, rows: rows, arena: arena)
         let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm2.output, rows: rows, arena: arena)
-        let (x2, mask2) = residual(x1, feedForward.output, rows: rows, random: &random)
+        let (x2, mask2) = residual(x1, feedForward.output, name: p + ".feed_forward", rows: rows, random: &random)
         return EncoderLayerState(norm1: norm1, attention: attention, attentionMask: mask1, afterAttention: x1,
                                  norm2: norm2, feedForward: feedForward, feedForwardMask: mask2, output: x2)
     }
 
-    func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
+    func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet?) -> UnsafeMutablePointer<Float> {
         let rows = batch.size * batch.sourceLength
-        let dX1 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
+        let dX1 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, block: layer.feedForward.output, name: layer.feedForward.prefix, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
         }
-        return sublayerBackward(blocks, dX1, mask: layer.attentionMask, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
+        return sublayerBackward(blocks, dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.attention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
         }
     }
 
     /// Backward through `x + dropout(block(norm(x)))`: `blockBackward(dBlock, dNorm)` fills dNorm
     /// from the block's output gradient; returns dx = dOut + norm-backward(dNorm).
-    private func sublayerBackward(_ blocks: Blocks, _ dOut: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>?, norm: NormState, rows: Int,
-                                  grads: ParameterSet, blockBackward: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+    private func sublayerBackward(_ blocks: Blocks, _ dOut: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>?,
+                                  block: UnsafeMutablePointer<Float>, name: String, norm: NormState, rows: Int, grads: ParameterSet?,
+                                  blockBackward: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
         -> UnsafeMutablePointer<Float> {
         let dx = copyGradient(dOut, rows: rows)
         let dNorm = arena.floats(rows * config.width)
-        blockBackward(residualBackward(dOut, mask: mask, rows: rows), dNorm)
+        blockBackward(residualBackward(dOut, mask: mask, block: block, name: name, rows: rows), dNorm)
         blocks.normBackward(norm, dy: dNorm, dx: dx, grads: grads)
         return dx
     }
@@ -185,28 +203,28 @@ public final class ForwardPass {
         let norm1 = blocks.normForward(p + ".norm_1", y, rows: rows, arena: arena)
         let selfAttention = blocks.attentionForward(p + ".self_attention", queryInput: norm1.output, keyValueInput: norm1.output,
                                                     shape: selfShape, keyPadding: nil, causal: true, arena: arena)
-        let (y1, mask1) = residual(y, selfAttention.output, rows: rows, random: &random)
+        let (y1, mask1) = residual(y, selfAttention.output, name: p + ".self_attention", rows: rows, random: &random)
         let norm2 = blocks.normForward(p + ".norm_2", y1, rows: rows, arena: arena)
         let crossAttention = attendToSource(blocks, p + ".cross_attention", queries: norm2.output, keysAndValues: memory, shape: crossShape)
-        let (y2, mask2) = residual(y1, crossAttention.output, rows: rows, random: &random)
+        let (y2, mask2) = residual(y1, crossAttention.output, name: p + ".cross_attention", rows: rows, random: &random)
         let norm3 = blocks.normForward(p + ".norm_3", y2, rows: rows, arena: arena)
         let feedForward = blocks.feedForwardForward(p + ".feed_forward", norm3.output, rows: rows, arena: arena)
-        let (y3, mask3) = residual(y2, feedForward.output, rows: rows, random: &random)
+        let (y3, mask3) = residual(y2, feedForward.output, name: p + ".feed_forward", rows: rows, random: &random)
         return DecoderLayerState(norm1: norm1, selfAttention: selfAttention, selfMask: mask1, afterSelf: y1,
                                  norm2: norm2, crossAttention: crossAttention, crossMask: mask2, afterCross: y2,
                                  norm3: norm3, feedForward: feedForward, feedForwardMask: mask3, output: y3)
     }
 
     func decoderLayerBackward(_ blocks: Blocks, _ layer: DecoderLayerState, dOutput: UnsafeMutablePointer<Float>,
-                              dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet) -> UnsafeMutablePointer<Float> {
+                              dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet?) -> UnsafeMutablePointer<Float> {
         let rows = batch.size * batch.targetLength
-        let dY2 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, norm: layer.norm3, rows: rows, grads: grads) { dBlock, dNorm in
+        let dY2 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, block: layer.feedForward.output, name: layer.feedForward.prefix, norm: layer.norm3, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
         }
-        let dY1 = sublayerBackward(blocks, dY2, mask: layer.crossMask, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
+        let dY1 = sublayerBackward(blocks, dY2, mask: layer.crossMask, block: layer.crossAttention.output, name: layer.crossAttention.prefix, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.crossAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dMemory, grads: grads, arena: arena)
         }
-        return sublayerBackward(blocks, dY1, mask: layer.selfMask, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
+        return sublayerBackward(blocks, dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.selfAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
         }
     }

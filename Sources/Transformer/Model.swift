@@ -27,8 +27,8 @@ public final class TransformerModel: @unchecked Sendable {
     // MARK: Forward
 
     /// Runs encoder and decoder with teacher forcing; keeps what backward needs.
-    public func forward(_ batch: Batch, dropout: Bool = false, random: inout SeededRandom) -> ForwardPass {
-        let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0)
+    public func forward(_ batch: Batch, dropout: Bool = false, masks: BlockMasks? = nil, random: inout SeededRandom) -> ForwardPass {
+        let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0, masks: masks)
         encode(pass, random: &random)
         let (b, t) = (batch.size, batch.targetLength)
         var y = pass.embed(batch.decoderInputs, table: parameters["output_embedding.weight"], length: t, random: &random, into: &pass.targetEmbedding)
@@ -58,12 +58,13 @@ public final class TransformerModel: @unchecked Sendable {
 
     // MARK: Backward
 
-    /// Propagates dlogits[B·T,V] back through the model, adding weight gradients into `grads`.
-    public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet) {
+    /// Propagates dlogits[B·T,V] back through the model, adding weight gradients into `grads`;
+    /// with `grads` nil the weights are frozen and only the masks' gradients (and activations') are computed.
+    public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet?) {
         let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
         let arena = pass.arena
         let dDecoderOut = arena.floats(b * t * d)
-        Linear.backward(dx: dDecoderOut, dweight: grads["projection.weight"], dbias: grads["projection.bias"], dy: dLogits,
+        Linear.backward(dx: dDecoderOut, dweight: grads?["projection.weight"], dbias: grads?["projection.bias"], dy: dLogits,
                         x: pass.outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
         var dy = arena.floats(b * t * d)
         blocks.normBackward(pass.outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
@@ -71,13 +72,13 @@ public final class TransformerModel: @unchecked Sendable {
         for layer in pass.decoderLayers.reversed() {
             dy = pass.decoderLayerBackward(blocks, layer, dOutput: dy, dMemory: dMemory, grads: grads)
         }
-        pass.embedBackward(pass.targetEmbedding, dOutput: dy, ids: batch.decoderInputs, table: grads["output_embedding.weight"])
+        pass.embedBackward(pass.targetEmbedding, dOutput: dy, ids: batch.decoderInputs, table: grads?["output_embedding.weight"])
         var dx = arena.floats(b * s * d)
         blocks.normBackward(pass.memoryNorm, dy: dMemory, dx: dx, grads: grads)
         for layer in pass.encoderLayers.reversed() {
             dx = pass.encoderLayerBackward(blocks, layer, dOutput: dx, grads: grads)
         }
-        pass.embedBackward(pass.sourceEmbedding, dOutput: dx, ids: batch.sources, table: grads["input_embedding.weight"])
+        pass.embedBackward(pass.sourceEmbedding, dOutput: dx, ids: batch.sources, table: grads?["input_embedding.weight"])
     }
 
     /// Mean token cross-entropy of a pass against its targets; fills dlogits when given.

@@ -1,0 +1,77 @@
+import Foundation
+import Tensor
+import Transformer
+
+/// Circuit discovery's node masks: one logit s per hidden unit of every attention and
+/// feed-forward block output. The soft mask is m = sigmoid(T·s); the masked output is
+/// a·m + (1−m)·ablation. Binarised masks keep the units with s > 0.
+public final class NodeMasks: BlockMasks {
+    /// The block (node) names, in model order: `encoder.layers.0.self_attention`, ….
+    public let names: [String]
+    /// Units per block (the model width).
+    public let width: Int
+    /// The logits, names.count × width.
+    public var logits: [Float]
+    /// Gradients of the loss with respect to the logits, accumulated by backward passes.
+    public var gradients: [Float]
+    /// Values a masked-out unit takes, names.count × width (zeros, or mean activations).
+    public var ablation: [Float]
+    /// The temperature T.
+    public var temperature: Float = 1
+    /// When true the masks are 0 or 1 (s > 0), as in evaluation of a discovered circuit.
+    public var isBinary = false
+    private let index: [String: Int]
+
+    /// Masks for every block of a model with all logits at `initial`, ablating to zero.
+    public init(config: ModelConfig, initial: Float) {
+        var names: [String] = []
+        for i in 0..<config.layers { names += ["encoder.layers.\(i).self_attention", "encoder.layers.\(i).feed_forward"] }
+        for i in 0..<config.layers {
+            names += ["decoder.layers.\(i).self_attention", "decoder.layers.\(i).cross_attention", "decoder.layers.\(i).feed_forward"]
+        }
+        self.names = names
+        self.width = config.width
+        self.logits = [Float](repeating: initial, count: names.count * config.width)
+        self.gradients = [Float](repeating: 0, count: names.count * config.width)
+        self.ablation = [Float](repeating: 0, count: names.count * config.width)
+        self.index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    }
+
+    /// The mask value of unit j of block b.
+    @inline(__always) func mask(_ position: Int) -> Float {
+        if isBinary { return logits[position] > 0 ? 1 : 0 }
+        return 1 / (1 + expf(-temperature * logits[position]))
+    }
+
+    /// Fraction of units kept (s > 0).
+    public var keptFraction: Double { Double(logits.filter { $0 > 0 }.count) / Double(max(1, logits.count)) }
+
+    public func apply(_ name: String, output: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
+        guard let block = index[name] else { return }
+        let base = block * width
+        let m = (0..<width).map { mask(base + $0) }
+        for row in 0..<rows {
+            let out = output + row * width, a = original + row * width
+            for j in 0..<width { out[j] = a[j] * m[j] + (1 - m[j]) * ablation[base + j] }
+        }
+    }
+
+    public func backward(_ name: String, dOutput: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
+        guard let block = index[name] else { return }
+        let base = block * width
+        let m = (0..<width).map { mask(base + $0) }
+        var dMask = [Float](repeating: 0, count: width)
+        for row in 0..<rows {
+            let g = dOutput + row * width, a = original + row * width
+            for j in 0..<width {
+                dMask[j] += g[j] * (a[j] - ablation[base + j])
+                g[j] *= m[j]
+            }
+        }
+        guard !isBinary else { return }
+        for j in 0..<width {
+            // dm/ds = T·m·(1−m).
+            gradients[base + j] += dMask[j] * temperature * m[j] * (1 - m[j])
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// Something that rewrites block outputs during a pass — circuit discovery's node masks.
+/// The pass calls `apply` on each attention and feed-forward block output (by node name, e.g.
+/// `decoder.layers.1.cross_attention`) before the residual add, and `backward` with the gradient
+/// of the rewritten output, which it must turn in place into the gradient of the original output.
+public protocol BlockMasks: AnyObject {
+    /// Rewrites `output[rows, width]` in place; `original` holds a copy of it as computed.
+    func apply(_ name: String, output: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int)
+    /// Turns dOutput (gradient of the rewritten output) into the gradient of the original, in place,
+    /// accumulating the masks' own gradients.
+    func backward(_ name: String, dOutput: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int)
+}
