@@ -13,14 +13,28 @@ public final class AdamW {
     public var weightDecay: Float
     /// Updates taken so far.
     public private(set) var step = 0
-    private let firstMoment: ParameterSet
-    private let secondMoment: ParameterSet
+    private let firstMoment: UnsafeMutablePointer<Float>
+    private let secondMoment: UnsafeMutablePointer<Float>
+    private let count: Int
+
+    /// An optimiser for `count` values.
+    public init(count: Int, weightDecay: Float = 0.01) {
+        self.count = count
+        self.firstMoment = .allocate(capacity: max(1, count))
+        self.secondMoment = .allocate(capacity: max(1, count))
+        firstMoment.initialize(repeating: 0, count: max(1, count))
+        secondMoment.initialize(repeating: 0, count: max(1, count))
+        self.weightDecay = weightDecay
+    }
 
     /// An optimiser for parameters of this layout.
-    public init(like parameters: ParameterSet, weightDecay: Float = 0.01) {
-        self.firstMoment = parameters.zerosLike()
-        self.secondMoment = parameters.zerosLike()
-        self.weightDecay = weightDecay
+    public convenience init(like parameters: ParameterSet, weightDecay: Float = 0.01) {
+        self.init(count: parameters.count, weightDecay: weightDecay)
+    }
+
+    deinit {
+        firstMoment.deallocate()
+        secondMoment.deallocate()
     }
 
     /// Scales gradients down to global L2 norm `maxNorm` when larger; returns the norm before clipping.
@@ -38,11 +52,16 @@ public final class AdamW {
 
     /// One update of all parameters with the given learning rate.
     public func update(_ parameters: ParameterSet, grads: ParameterSet, learningRate: Float) {
+        update(parameters.base, grads: grads.base, learningRate: learningRate)
+    }
+
+    /// One update of `count` values in place from their gradients.
+    public func update(_ values: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, learningRate: Float) {
         step += 1
         let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
-        let (p, g, m, v) = (parameters.base, grads.base, firstMoment.base, secondMoment.base)
+        let (p, g, m, v) = (values, grads, firstMoment, secondMoment)
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
-        parallelRows(parameters.count, minimumRows: 1 << 14) { range in
+        parallelRows(count, minimumRows: 1 << 14) { range in
             for i in range {
                 m[i] = beta1 * m[i] + (1 - beta1) * g[i]
                 v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]

@@ -1,0 +1,156 @@
+import Foundation
+import Randomness
+import Tensor
+import Transformer
+
+/// Settings of circuit discovery by continuous sparsification.
+public struct DiscoveryOptions: Sendable {
+    /// What a masked-out unit is replaced by.
+    public enum Ablation: String, Sendable { case mean, zero }
+    /// Passes over the task data.
+    public var epochs = 40
+    /// Peak AdamW learning rate on the mask logits (cosine decay).
+    public var learningRate: Float = 0.1
+    /// Weight of the sparsity penalty λ·Σm.
+    public var lambda: Float = 1e-4
+    /// Initial mask logit.
+    public var maskInit: Float = 0.05
+    /// Temperature reached in the last epoch (multiplied by maxTemperature^(1/epochs) each epoch).
+    public var maxTemperature: Float = 200
+    /// Mean or zero ablation.
+    public var ablation = Ablation.mean
+    /// Examples per batch.
+    public var batchSize = 64
+    /// Defaults of DESIGN.md's known-good settings.
+    public init() {}
+}
+
+/// One epoch of discovery.
+public struct DiscoveryEpoch: Sendable {
+    /// 0-based epoch.
+    public let epoch: Int
+    /// Mean of soft cross-entropy + λ·Σm over the epoch's batches.
+    public let loss: Double
+    /// Fraction of units with a positive logit at the epoch's end.
+    public let kept: Double
+}
+
+/// Finds node masks that keep the model's output distribution with as few units as possible.
+public enum Discovery {
+    /// Fixed batches of similar lengths over the examples.
+    static func batches(_ examples: [Example], size: Int) -> [Batch] {
+        let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
+        return stride(from: 0, to: sorted.count, by: size).map { start in
+            let chunk = sorted[start..<min(sorted.count, start + size)]
+            return Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
+        }
+    }
+
+    /// 1 for decoder rows with a real target token, 0 for padding.
+    static func rowWeights(_ batch: Batch) -> [Float] { batch.decoderTargets.map { $0 == 0 ? 0 : 1 } }
+
+    /// The model's output distributions [B·T, V] under the given masks (nil: the base model).
+    static func probabilities(_ model: TransformerModel, _ batch: Batch, masks: NodeMasks?) -> [Float] {
+        var random = SeededRandom(seed: 0)
+        let pass = model.forward(batch, masks: masks, random: &random)
+        let rows = batch.size * batch.targetLength, v = model.config.targetVocabulary
+        var out = [Float](repeating: 0, count: rows * v)
+        CrossEntropy.softmax(&out, pass.logits, rows: rows, classes: v)
+        return out
+    }
+
+    /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
+    public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks) -> [Float] {
+        var sums = [Double](repeating: 0, count: masks.logits.count), counts = [Double](repeating: 0, count: masks.names.count)
+        let d = model.config.width
+        for batch in batches {
+            var random = SeededRandom(seed: 0)
+            let pass = model.forward(batch, random: &random)
+            for (name, values, rows) in pass.blockOutputs {
+                guard let block = masks.names.firstIndex(of: name) else { continue }
+                let isEncoder = name.hasPrefix("encoder")
+                for row in 0..<rows {
+                    let isPad = isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0
+                    if isPad { continue }
+                    counts[block] += 1
+                    for j in 0..<d { sums[block * d + j] += Double(values[row * d + j]) }
+                }
+            }
+        }
+        return sums.indices.map { Float(sums[$0] / max(1, counts[$0 / d])) }
+    }
+
+    /// Runs discovery; nil when `shouldStop` ended it early (no half-trained circuit).
+    public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
+                                onEpoch: (DiscoveryEpoch) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
+        let masks = NodeMasks(config: model.config, initial: options.maskInit)
+        let batches = batches(examples, size: options.batchSize)
+        if options.ablation == .mean { masks.ablation = meanActivations(model, batches, masks: masks) }
+        let targets = batches.map { probabilities(model, $0, masks: nil) }
+        let weights = batches.map(rowWeights)
+        let optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
+        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batches.count)
+        let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
+        let v = model.config.targetVocabulary
+        var step = 0
+        for epoch in 0..<options.epochs {
+            var total = 0.0
+            for (i, batch) in batches.enumerated() {
+                if shouldStop() { return nil }
+                var random = SeededRandom(seed: 0)
+                let pass = model.forward(batch, masks: masks, random: &random)
+                let rows = batch.size * batch.targetLength
+                var dLogits = [Float](repeating: 0, count: rows * v)
+                let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
+                                             dlogits: &dLogits, rows: rows, classes: v)
+                masks.gradients = [Float](repeating: 0, count: masks.logits.count)
+                model.backward(pass, dLogits: dLogits, grads: nil)
+                var penalty = 0.0
+                for j in masks.logits.indices {
+                    let m = masks.mask(j)
+                    penalty += Double(m)
+                    masks.gradients[j] += options.lambda * masks.temperature * m * (1 - m)
+                }
+                total += loss + Double(options.lambda) * penalty
+                optimizer.update(&masks.logits, grads: masks.gradients, learningRate: Float(schedule.rate(at: step)))
+                step += 1
+            }
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batches.count)), kept: masks.keptFraction))
+            masks.temperature *= growth
+        }
+        masks.isBinary = true
+        return masks
+    }
+}
+
+/// How closely a circuit reproduces the base model.
+public struct CircuitScore: Sendable {
+    /// Mean over non-pad target tokens of 1 − JSD(circuit ‖ base)/ln 2.
+    public let faithfulness: Double
+    /// Mean over non-pad target tokens of KL(base ‖ circuit).
+    public let kl: Double
+    /// Tokens scored.
+    public let tokens: Int
+
+    /// Scores masks (as they are: binary or soft) against the base model on examples, teacher forced.
+    public static func evaluate(_ model: TransformerModel, masks: NodeMasks, examples: [Example], batchSize: Int = 64) -> CircuitScore {
+        var jsd = 0.0, kl = 0.0, tokens = 0
+        let v = model.config.targetVocabulary
+        for batch in Discovery.batches(examples, size: batchSize) {
+            let base = Discovery.probabilities(model, batch, masks: nil), circuit = Discovery.probabilities(model, batch, masks: masks)
+            for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
+                var divergence = 0.0, baseToCircuit = 0.0
+                for j in 0..<v {
+                    let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
+                    if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
+                    if q > 0 { divergence += 0.5 * q * log(q / m) }
+                }
+                jsd += divergence
+                kl += baseToCircuit
+                tokens += 1
+            }
+        }
+        let n = Double(max(1, tokens))
+        return CircuitScore(faithfulness: 1 - jsd / n / log(2), kl: kl / n, tokens: tokens)
+    }
+}

@@ -1,0 +1,58 @@
+import PCFG
+import Randomness
+import Testing
+import Transformer
+@testable import Pruning
+
+/// `copy` examples as PCFG vocabulary ids.
+private func copyExamples(_ split: PCFGTask.Split, _ count: Int) -> [Example] {
+    ((try? PCFGTask(name: "copy").samples(split: split, size: 5000, seed: 11)) ?? []).prefix(count).compactMap { sample in
+        guard let source = try? Vocabulary.pcfg.encode(sample.source.split(separator: " ").map(String.init)),
+              let target = try? Vocabulary.pcfg.encode(sample.target.split(separator: " ").map(String.init)) else { return nil }
+        return Example(source: source, target: target)
+    }
+}
+
+/// A 1×64 model trained on copy for the suite (a few seconds).
+private let copyModel: TransformerModel = {
+    let model = TransformerModel(config: ModelConfig(layers: 1, width: 64, sourceVocabulary: Vocabulary.pcfg.count,
+                                                     targetVocabulary: Vocabulary.pcfg.count), seed: 4)
+    var options = TrainingOptions()
+    options.epochs = 6
+    options.batchSize = 32
+    options.learningRate = 3e-3
+    options.warmupSteps = 50
+    _ = try? Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
+    return model
+}()
+
+@Suite(.serialized) struct CircuitDiscovery {
+    @Test func allNodesAreFullyFaithfulAndNoNodesWithZeroAblationAreNot() {
+        let examples = copyExamples(.test, 100)
+        let all = NodeMasks(config: copyModel.config, initial: 1)
+        all.isBinary = true
+        #expect(CircuitScore.evaluate(copyModel, masks: all, examples: examples).faithfulness == 1)
+        let none = NodeMasks(config: copyModel.config, initial: -1)
+        none.isBinary = true
+        #expect(CircuitScore.evaluate(copyModel, masks: none, examples: examples).faithfulness < 0.5)
+    }
+
+    @Test func discoveryForCopyFindsAFaithfulSparseCircuit() throws {
+        let options = DiscoveryOptions()
+        var epochs: [DiscoveryEpoch] = []
+        let masks = try #require(Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epochs.append($0) }))
+        let score = CircuitScore.evaluate(copyModel, masks: masks, examples: copyExamples(.test, 200))
+        #expect(epochs.count == options.epochs)
+        #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
+        #expect(masks.keptFraction < 0.5, "kept \(masks.keptFraction)")
+    }
+
+    @Test func stoppingDiscoveryYieldsNoCircuit() {
+        var calls = 0
+        let masks = Discovery.discover(copyModel, examples: copyExamples(.train, 64), options: DiscoveryOptions(), shouldStop: {
+            calls += 1
+            return calls > 3
+        })
+        #expect(masks == nil)
+    }
+}
