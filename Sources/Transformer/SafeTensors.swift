@@ -1,0 +1,102 @@
+import Foundation
+
+/// The safetensors container: an 8-byte little-endian header length, a JSON header naming each
+/// tensor's dtype, shape and byte range, `__metadata__` of strings, then raw little-endian data.
+public enum SafeTensors {
+    /// One F32 tensor to write.
+    public struct Tensor {
+        /// Its name.
+        public let name: String
+        /// Its shape.
+        public let shape: [Int]
+        /// Its values, row-major.
+        public let values: UnsafeBufferPointer<Float>
+        /// A tensor view.
+        public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) { self.name = name; self.shape = shape; self.values = values }
+    }
+
+    /// A validated file: metadata, and each tensor's shape and offset into `data`.
+    public struct File {
+        /// The `__metadata__` strings.
+        public let metadata: [String: String]
+        /// Shape and element offset (into `data`) of every tensor, by name.
+        public let tensors: [String: (shape: [Int], offset: Int)]
+        /// All tensor data as floats.
+        public let data: [Float]
+
+        /// A tensor's values copied into `destination`, which must hold `count` floats.
+        public func copy(_ name: String, into destination: UnsafeMutablePointer<Float>, count: Int) {
+            guard let entry = tensors[name] else { return }
+            data.withUnsafeBufferPointer { buffer in
+                guard let base = buffer.baseAddress else { return }
+                destination.update(from: base + entry.offset, count: count)
+            }
+        }
+    }
+
+    /// Largest header accepted (the JSON of even a large model is far smaller).
+    static let maxHeaderBytes = 64 << 20
+
+    /// Writes tensors and metadata atomically (temporary file, then rename), keys sorted so files are reproducible.
+    public static func write(_ tensors: [Tensor], metadata: [String: String], to path: String) throws {
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for tensor in tensors {
+            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.values.count * 4]]
+            offset += tensor.values.count * 4
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        while (json.count + 8) % 8 != 0 { json.append(UInt8(ascii: " ")) }
+        var file = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(json)
+        for tensor in tensors { file.append(Data(buffer: tensor.values)) }
+        try file.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// Reads and validates a file: header length, JSON, string metadata, F32 dtypes, shapes matching
+    /// byte counts, offsets inside the data, no overlaps. Errors name the first problem.
+    public static func read(_ path: String) throws(CheckpointError) -> File {
+        func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
+        guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
+            throw fail(FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+        }
+        guard bytes.count >= 8 else { throw fail("too short to be a safetensors file (\(bytes.count) bytes)") }
+        let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(maxHeaderBytes), headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(headerLength) does not fit in a file of \(bytes.count) bytes")
+        }
+        let dataStart = 8 + Int(headerLength)
+        guard let object = try? JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<dataStart)), let header = object as? [String: Any] else {
+            throw fail("header is not a JSON object")
+        }
+        guard let metadata = header["__metadata__"] as? [String: String] else { throw fail("no __metadata__ with string values") }
+        let dataSize = bytes.count - dataStart
+        guard dataSize % 4 == 0 else { throw fail("data is \(dataSize) bytes, not a whole number of floats") }
+        var tensors: [String: (shape: [Int], offset: Int)] = [:]
+        var ranges: [(Int, Int, String)] = []
+        for (name, value) in header where name != "__metadata__" {
+            guard let tensor = value as? [String: Any], let dtype = tensor["dtype"] as? String,
+                  let shape = tensor["shape"] as? [Int], let offsets = tensor["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw fail("tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
+            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
+                  offsets[0] % 4 == 0 else {
+                throw fail("tensor '\(name)' has offsets \(offsets) outside the \(dataSize) data bytes")
+            }
+            let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+            guard elements != Int.max, elements * 4 == offsets[1] - offsets[0] else {
+                throw fail("tensor '\(name)' has shape \(shape) but \(offsets[1] - offsets[0]) bytes")
+            }
+            tensors[name] = (shape, offsets[0] / 4)
+            ranges.append((offsets[0], offsets[1], name))
+        }
+        ranges.sort { $0.0 < $1.0 }
+        for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
+            throw fail("tensors '\(a.2)' and '\(b.2)' overlap")
+        }
+        let data = bytes.subdata(in: dataStart..<bytes.count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return File(metadata: metadata, tensors: tensors, data: data)
+    }
+}
