@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
         .target(name: "Transformer", dependencies: ["Tensor", "Randomness"]),
         .target(name: "Pruning", dependencies: ["Transformer", "Tensor", "Randomness"]),
-        .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Tensor", "Randomness"]),
+        .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness"]),
         .executableTarget(
             name: "circ",
             dependencies: [
@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Transformer", "Randomness"]),
-        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer"]),
+        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer", "Pruning"]),
     ]
 )

@@ -17,36 +17,26 @@ enum EngineBuiltins {
                            doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path), checkpointing to out each epoch.") { args, context in
                 try Training.run(args, context)
             },
-            NativeFunction("predict", [Parameter("m", .native("model")), Parameter("source", .string)], returns: "string",
-                           doc: "The model's greedy output for one source expression.") { args, _ in
-                let model = try args.native(0, as: ModelValue.self)
-                let ids = try model.encodeSource(try args.string(1))
-                let output = GreedyDecoder(model: model.model, maxLength: min(512, 4 * ids.count + 10)).decode([ids])
-                return .string(model.decodeTarget(output.first ?? []))
+            NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",
+                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression.") { args, _ in
+                .string(try CircuitRuns.predict(args[0], source: try args.string(1)))
             },
-            NativeFunction("eval", [Parameter("m", .native("model")), Parameter("data", .oneOf([.string, .native("dataset")])),
+            NativeFunction("eval", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("data", .oneOf([.string, .native("dataset")])),
                                     Parameter("n", .number, default: .number(1000))], returns: "record",
-                           doc: "Exact-match accuracy of greedy decoding on a task's test split or a dataset (first n samples).") { args, context in
-                let model = try args.native(0, as: ModelValue.self)
-                let samples = try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1))
-                let examples = try Training.encode(samples, model: model)
-                let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
-                var correct = 0, done = 0
-                for chunk in stride(from: 0, to: examples.count, by: 256).map({ Array(examples[$0..<min(examples.count, $0 + 256)]) }) {
-                    if context.isInterrupted { throw RuntimeError("interrupted") }
-                    let outputs = Evaluation.decode(model: model.model, sources: chunk.map(\.source))
-                    correct += zip(outputs, chunk).filter { $0 == $1.target }.count
-                    done += chunk.count
-                    progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
-                }
-                progress.finish("eval: \(correct)/\(examples.count) exact")
-                return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))), ("n", .number(Double(examples.count)))]))
+                           doc: "{accuracy, faithfulness, kl, sparsity, n} of a model or circuit on a task's test split or a dataset (first n samples).") { args, context in
+                try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)), context)
             },
-            NativeFunction("save", [Parameter("m", .native("model")), Parameter("path", .string)], returns: "nil",
-                           doc: "Writes a model to a .safetensors file atomically.") { args, _ in
-                let model = try args.native(0, as: ModelValue.self), path = try args.string(1)
-                try Checkpoint.save(model.stored, to: path)
-                model.saved(at: path)
+            NativeFunction("save", [Parameter("x", .oneOf([.native("model"), .native("circuit")])), Parameter("path", .string)], returns: "nil",
+                           doc: "Writes a model or a circuit to a .safetensors file atomically.") { args, _ in
+                let path = try args.string(1)
+                switch args[0] {
+                case .native(let model as ModelValue):
+                    try Checkpoint.save(model.stored, to: path)
+                    model.saved(at: path)
+                case .native(let circuit as CircuitValue):
+                    try circuit.circuit.save(to: path)
+                default: break
+                }
                 return .null
             },
         ]

@@ -28,7 +28,7 @@ public final class ModelValue: NativeObject {
         let bytes = UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4)
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         for byte in "\(model.config)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16)
+        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16, with: "0")
     }()
 
     /// Records where the model now lives on disk.
@@ -72,8 +72,4 @@ public final class ModelValue: NativeObject {
 /// 1234567 → "1.2M".
 func formatCount(_ n: Int) -> String {
     n >= 1_000_000 ? String(format: "%.1fM", Double(n) / 1e6) : n >= 1000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)"
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -21,6 +21,8 @@ public struct DiscoveryOptions: Sendable {
     public var ablation = Ablation.mean
     /// Examples per batch.
     public var batchSize = 64
+    /// Seed of the batch order in each epoch.
+    public var seed: UInt64 = 1
     /// Defaults of DESIGN.md's known-good settings.
     public init() {}
 }
@@ -82,7 +84,7 @@ public enum Discovery {
 
     /// Runs discovery; nil when `shouldStop` ended it early (no half-trained circuit).
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
-                                onEpoch: (DiscoveryEpoch) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
+                                onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
         let masks = NodeMasks(config: model.config, initial: options.maskInit)
         let batches = batches(examples, size: options.batchSize)
         if options.ablation == .mean { masks.ablation = meanActivations(model, batches, masks: masks) }
@@ -93,9 +95,13 @@ public enum Discovery {
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
         let v = model.config.targetVocabulary
         var step = 0
+        var order = Array(batches.indices)
+        var shuffler = SeededRandom(seed: options.seed, stream: "discovery")
         for epoch in 0..<options.epochs {
             var total = 0.0
-            for (i, batch) in batches.enumerated() {
+            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
+            for i in order {
+                let batch = batches[i]
                 if shouldStop() { return nil }
                 var random = SeededRandom(seed: 0)
                 let pass = model.forward(batch, masks: masks, random: &random)
@@ -115,7 +121,7 @@ public enum Discovery {
                 optimizer.update(&masks.logits, grads: masks.gradients, learningRate: Float(schedule.rate(at: step)))
                 step += 1
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batches.count)), kept: masks.keptFraction))
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batches.count)), kept: masks.keptFraction), masks)
             masks.temperature *= growth
         }
         masks.isBinary = true
@@ -132,13 +138,20 @@ public struct CircuitScore: Sendable {
     /// Tokens scored.
     public let tokens: Int
 
-    /// Scores masks (as they are: binary or soft) against the base model on examples, teacher forced.
-    public static func evaluate(_ model: TransformerModel, masks: NodeMasks, examples: [Example], batchSize: Int = 64) -> CircuitScore {
+    /// Scores masks (as they are: binary or soft) against the base model on examples, teacher forced;
+    /// `counts(example, position)` picks the target positions scored (all non-pad ones by default).
+    public static func evaluate(_ model: TransformerModel, masks: NodeMasks, examples: [Example], batchSize: Int = 64,
+                                counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
         var jsd = 0.0, kl = 0.0, tokens = 0
         let v = model.config.targetVocabulary
-        for batch in Discovery.batches(examples, size: batchSize) {
+        let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
+        for start in stride(from: 0, to: sorted.count, by: batchSize) {
+            let chunk = Array(sorted[start..<min(sorted.count, start + batchSize)])
+            let batch = Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
             let base = Discovery.probabilities(model, batch, masks: nil), circuit = Discovery.probabilities(model, batch, masks: masks)
             for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
+                let (example, position) = (chunk[row / batch.targetLength], row % batch.targetLength)
+                guard counts(example, position) else { continue }
                 var divergence = 0.0, baseToCircuit = 0.0
                 for j in 0..<v {
                     let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2

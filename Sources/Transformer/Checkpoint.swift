@@ -8,6 +8,8 @@ public struct CheckpointError: Error, CustomStringConvertible, Equatable {
     public let problem: String
     /// The file and problem in one line.
     public var description: String { "\(path): \(problem)" }
+    /// An error about a file.
+    public init(path: String, problem: String) { self.path = path; self.problem = problem }
 }
 
 /// A model with the vocabularies and metadata stored beside its weights.

@@ -9,6 +9,8 @@ public struct GreedyDecoder {
     public var maxLength: Int
     /// Decode all `maxLength` steps even after EOS (fixed-length runs, as benchmarks need).
     public var ignoresEnd = false
+    /// Node masks to decode with (a circuit in place), if any.
+    public var masks: BlockMasks?
 
     /// A decoder for a model.
     public init(model: TransformerModel, maxLength: Int = 100) {
@@ -24,7 +26,7 @@ public struct GreedyDecoder {
         let batch = Batch(sources: sources, targets: sources.map { _ in [] })
         let b = batch.size, s = batch.sourceLength, steps = maxLength + 1
         var random = SeededRandom(seed: 0)
-        let pass = ForwardPass(batch: batch, config: config, dropout: 0)
+        let pass = ForwardPass(batch: batch, config: config, dropout: 0, masks: masks)
         model.encode(pass, random: &random)
         let arena = pass.arena
         // Per layer: cross-attention keys/values of the memory, and the growing self-attention cache.
@@ -51,7 +53,15 @@ public struct GreedyDecoder {
         func linear(_ name: String, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inputs: Int, outputs: Int) {
             Linear.forward(output, input, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: b, inputs: inputs, outputs: outputs)
         }
-        func addBlock() { for i in 0..<(b * d) { x[i] += blockOut[i] } }
+        let original = arena.floats(b * d)
+        /// Adds the block output (masked, when decoding a circuit) to the residual stream.
+        func addBlock(_ name: String) {
+            if let masks {
+                original.update(from: blockOut, count: b * d)
+                masks.apply(name, output: blockOut, original: original, rows: b, width: d)
+            }
+            for i in 0..<(b * d) { x[i] += blockOut[i] }
+        }
         for t in 0..<steps {
             tokens.withUnsafeBufferPointer { buffer in
                 guard let ids = buffer.baseAddress else { return }
@@ -72,7 +82,7 @@ public struct GreedyDecoder {
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
                 Attention.forward(context, probs: probs, q: q, k: selfKeys[i], v: selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
                 linear(p + ".self_attention.output", context, blockOut, inputs: d, outputs: d)
-                addBlock()
+                addBlock(p + ".self_attention")
                 norm(p + ".norm_2", x)
                 linear(p + ".cross_attention.query", normed, q, inputs: d, outputs: d)
                 let crossShape = Attention.Shape(batch: b, queries: 1, keys: s, width: d, heads: config.heads)
@@ -80,12 +90,12 @@ public struct GreedyDecoder {
                     Attention.forward(context, probs: probs, q: q, k: crossKeys[i], v: crossValues[i], keyPadding: $0.baseAddress, causal: false, shape: crossShape)
                 }
                 linear(p + ".cross_attention.output", context, blockOut, inputs: d, outputs: d)
-                addBlock()
+                addBlock(p + ".cross_attention")
                 norm(p + ".norm_3", x)
                 linear(p + ".feed_forward.linear_1", normed, hidden, inputs: d, outputs: config.feedForwardWidth)
                 GLU.forward(gated, hidden, rows: b, half: config.feedForwardWidth / 2)
                 linear(p + ".feed_forward.linear_2", gated, blockOut, inputs: config.feedForwardWidth / 2, outputs: d)
-                addBlock()
+                addBlock(p + ".feed_forward")
             }
             norm("decoder.output_norm", x)
             linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
@@ -104,7 +114,8 @@ public struct GreedyDecoder {
         var finished = [Bool](repeating: false, count: sources.count)
         var random = SeededRandom(seed: 0)
         for t in 0...maxLength {
-            let pass = model.forward(Batch(sources: sources, targets: prefixes.map { Array($0.prefix(t)) + [Int32](repeating: 0, count: max(0, t - $0.count)) }), random: &random)
+            let batch = Batch(sources: sources, targets: prefixes.map { Array($0.prefix(t)) + [Int32](repeating: 0, count: max(0, t - $0.count)) })
+            let pass = model.forward(batch, masks: masks, random: &random)
             let v = model.config.targetVocabulary, length = pass.batch.targetLength
             for row in sources.indices where !finished[row] {
                 let token = argmax(pass.logits + (row * length + t) * v, v)

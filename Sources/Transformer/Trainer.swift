@@ -132,22 +132,23 @@ public final class Trainer {
 
 /// Scoring a model's greedy outputs.
 public enum Evaluation {
-    /// Fraction of examples whose greedy output equals the target exactly.
-    public static func exactMatch(model: TransformerModel, examples: [Example], batchSize: Int = 128) -> Double {
+    /// Fraction of examples whose greedy output equals the target exactly (with node masks, if given).
+    public static func exactMatch(model: TransformerModel, examples: [Example], masks: BlockMasks? = nil, batchSize: Int = 128) -> Double {
         guard !examples.isEmpty else { return 0 }
-        let outputs = decode(model: model, sources: examples.map(\.source), batchSize: batchSize)
+        let outputs = decode(model: model, sources: examples.map(\.source), masks: masks, batchSize: batchSize)
         let correct = zip(outputs, examples).filter { $0 == $1.target }.count
         return Double(correct) / Double(examples.count)
     }
 
     /// Greedy outputs for many sources, decoded in batches of similar length.
-    public static func decode(model: TransformerModel, sources: [[Int32]], batchSize: Int = 128) -> [[Int32]] {
+    public static func decode(model: TransformerModel, sources: [[Int32]], masks: BlockMasks? = nil, batchSize: Int = 128) -> [[Int32]] {
         let order = sources.indices.sorted { sources[$0].count < sources[$1].count }
         var outputs = [[Int32]](repeating: [], count: sources.count)
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let chunk = Array(order[start..<min(order.count, start + batchSize)])
             let longest = chunk.map { sources[$0].count }.max() ?? 0
-            let decoder = GreedyDecoder(model: model, maxLength: min(512, 4 * longest + 10))
+            var decoder = GreedyDecoder(model: model, maxLength: min(512, 4 * longest + 10))
+            decoder.masks = masks
             for (index, output) in zip(chunk, decoder.decode(chunk.map { sources[$0] })) { outputs[index] = output }
         }
         return outputs

@@ -40,7 +40,7 @@ private let copyModel: TransformerModel = {
     @Test func discoveryForCopyFindsAFaithfulSparseCircuit() throws {
         let options = DiscoveryOptions()
         var epochs: [DiscoveryEpoch] = []
-        let masks = try #require(Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epochs.append($0) }))
+        let masks = try #require(Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epoch, _ in epochs.append(epoch) }))
         let score = CircuitScore.evaluate(copyModel, masks: masks, examples: copyExamples(.test, 200))
         #expect(epochs.count == options.epochs)
         #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")

@@ -1,0 +1,106 @@
+import CircLang
+import PCFG
+import Pruning
+import Transformer
+
+/// Running circuits: evaluation records, predictions, and the cross-task matrix.
+enum CircuitRuns {
+    /// `{accuracy, faithfulness, kl, sparsity, n}` of a model (faithfulness 1) or a circuit on examples.
+    static func evaluate(_ target: Value, samples: [Sample], _ context: CallContext) throws -> Value {
+        let (model, circuit) = try modelAndCircuit(target)
+        let examples = try Training.encode(samples, model: model)
+        let masks = circuit.map { $0.masks(for: model.model, examples: examples) }
+        let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
+        var correct = 0, done = 0
+        for start in stride(from: 0, to: examples.count, by: 256) {
+            if context.isInterrupted { throw RuntimeError("interrupted") }
+            let chunk = Array(examples[start..<min(examples.count, start + 256)])
+            let outputs = Evaluation.decode(model: model.model, sources: chunk.map(\.source), masks: masks)
+            correct += zip(outputs, chunk).filter { $0 == $1.target }.count
+            done += chunk.count
+            progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
+        }
+        let score = masks.map { CircuitScore.evaluate(model.model, masks: $0, examples: examples) }
+        progress.finish("eval: \(correct)/\(examples.count) exact")
+        return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
+                               ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
+                               ("sparsity", .number(circuit?.sparsity ?? 1)), ("n", .number(Double(examples.count)))]))
+    }
+
+    /// The greedy output of a model or circuit for one source.
+    static func predict(_ target: Value, source: String) throws -> String {
+        let (model, circuit) = try modelAndCircuit(target)
+        let ids = try model.encodeSource(source)
+        var decoder = GreedyDecoder(model: model.model, maxLength: min(512, 4 * ids.count + 10))
+        if let circuit { decoder.masks = circuit.masks(for: model.model, examples: try ablationExamples(circuit, model: model)) }
+        return model.decodeTarget(decoder.decode([ids]).first ?? [])
+    }
+
+    private static func modelAndCircuit(_ value: Value) throws -> (ModelValue, Circuit?) {
+        switch value {
+        case .native(let model as ModelValue): return (model, nil)
+        case .native(let circuit as CircuitValue): return (circuit.model, circuit.circuit)
+        default: throw RuntimeError("expected a model or a circuit, got \(value.typeName)")
+        }
+    }
+
+    /// Data for a circuit's mean ablation outside evaluation: 200 training samples of each task its name mentions.
+    static func ablationExamples(_ circuit: Circuit, model: ModelValue) throws -> [Example] {
+        let words = circuit.task.split(whereSeparator: { !$0.isLetter && $0 != "_" }).map(String.init)
+        let tasks = words.compactMap { try? PCFGTask(name: $0) }
+        return try Training.encode(tasks.flatMap { $0.samples(split: .train).prefix(200) }, model: model)
+    }
+
+    /// Circuit i on task j's test data, faithfulness scored where task i's output for the same
+    /// arguments differs from task j's (all positions when the tasks take different arguments).
+    static func crossMatrix(_ circuits: [CircuitValue], tasks: [Value], n: Int, _ context: CallContext) throws -> Value {
+        let taskNames = try tasks.map { value -> PCFGTask in
+            guard case .string(let name) = value else { throw RuntimeError("cross: tasks must be task names, got \(value.typeName)") }
+            return try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
+        }
+        var values: [[Double]] = []
+        for circuitValue in circuits {
+            let model = circuitValue.model, circuit = circuitValue.circuit
+            let own = try? PCFGTask(name: circuit.task)
+            var row: [Double] = []
+            for task in taskNames {
+                if context.isInterrupted { throw RuntimeError("interrupted") }
+                let samples = Array(task.samples(split: .test).prefix(n))
+                let examples = try Training.encode(samples, model: model)
+                var differing: [[Int32]: [Int32]] = [:]
+                if let own {
+                    for (sample, example) in zip(samples, examples) {
+                        guard let other = ownOutput(own, for: sample.source) else { continue }
+                        differing[example.source] = try bridge { () throws(PCFGError) in try Vocabulary(tokens: model.stored.targetVocabulary).encode(other) }
+                    }
+                }
+                let masks = circuit.masks(for: model.model, examples: examples)
+                let score = CircuitScore.evaluate(model.model, masks: masks, examples: examples) { example, position in
+                    guard let other = differing[example.source] else { return true }
+                    return position >= other.count || position >= example.target.count || other[position] != example.target[position]
+                }
+                row.append(score.faithfulness)
+            }
+            values.append(row)
+        }
+        return .native(MatrixValue(title: "cross-task faithfulness (rows: circuits, columns: task data)",
+                                   rows: circuits.map(\.circuit.task), columns: taskNames.map(\.name), values: values))
+    }
+
+    /// Task `own` applied to the letter arguments of a source expression, when it takes as many.
+    private static func ownOutput(_ own: PCFGTask, for source: String) -> [String]? {
+        guard let expression = try? PCFGExpression.parse(source) else { return nil }
+        let arguments = letterArguments(expression)
+        guard arguments.count == own.argumentCount else { return nil }
+        var iterator = arguments.makeIterator()
+        return own.expression(arguments: &iterator)?.evaluate()
+    }
+
+    private static func letterArguments(_ expression: PCFGExpression) -> [[String]] {
+        switch expression {
+        case .letters(let x): [x]
+        case .unary(_, let x): letterArguments(x)
+        case .binary(_, let x, let y): letterArguments(x) + letterArguments(y)
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import CircLang
+import Pruning
+import Transformer
+
+/// A circuit as a circ value: prints its task, model, kept units per module and layer, and
+/// sparsity; supports `| & - ^ ~`; fields task, sparsity, nodes, modules, curve, params, model.
+public final class CircuitValue: NativeObject {
+    /// The circuit.
+    public let circuit: Circuit
+    /// The model it belongs to.
+    public let model: ModelValue
+
+    /// Wraps a circuit of a model.
+    public init(_ circuit: Circuit, model: ModelValue) {
+        self.circuit = circuit
+        self.model = model
+    }
+
+    public var typeName: String { "circuit" }
+
+    public var summary: String {
+        let c = circuit
+        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) units kept, sparsity \(formatNumber((c.sparsity * 1000).rounded() / 1000))>"]
+        for (name, kept) in c.keptPerBlock {
+            let bar = String(repeating: "█", count: Int((Double(kept) / Double(c.width) * 20).rounded()))
+            lines.append("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: 4, with: " "))/\(c.width) \(bar)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public var fieldNames: [String] { ["task", "sparsity", "nodes", "modules", "curve", "params", "model"] }
+
+    public func field(_ name: String) throws -> Value? {
+        let c = circuit
+        switch name {
+        case "task": return .string(c.task)
+        case "sparsity": return .number(c.sparsity)
+        case "model": return .native(model)
+        case "nodes":
+            return .list(c.keptPerBlock.enumerated().flatMap { b, block in
+                Self.ranges((0..<c.width).filter { c.kept[b * c.width + $0] }).map { .string("\(block.name)[\($0)]") }
+            })
+        case "modules":
+            var totals: [(String, Int)] = []
+            for (name, kept) in c.keptPerBlock {
+                let kind = (name.hasPrefix("encoder") ? "encoder." : "decoder.") + (name.split(separator: ".").last.map(String.init) ?? name)
+                if let i = totals.firstIndex(where: { $0.0 == kind }) { totals[i].1 += kept } else { totals.append((kind, kept)) }
+            }
+            return .record(Record(totals.map { ($0.0, .number(Double($0.1))) }))
+        case "curve":
+            return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
+        case "params":
+            return .record(Record(c.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+        default: return nil
+        }
+    }
+
+    public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? {
+        guard case .native(let object) = other, let rhs = object as? CircuitValue else { return nil }
+        let result: Circuit
+        do {
+            switch op {
+            case .union: result = try circuit.union(rhs.circuit)
+            case .intersection: result = try circuit.intersection(rhs.circuit)
+            case .subtract: result = try circuit.subtracting(rhs.circuit)
+            case .symmetricDifference: result = try circuit.symmetricDifference(rhs.circuit)
+            default: return nil
+            }
+        } catch {
+            throw RuntimeError(error.description)
+        }
+        return .native(CircuitValue(result, model: model))
+    }
+
+    public func unary(_ op: UnaryOperator) throws -> Value? {
+        op == .complement ? .native(CircuitValue(circuit.complement, model: model)) : nil
+    }
+
+    public func isEqual(to other: any NativeObject) -> Bool { (other as? CircuitValue)?.circuit == circuit }
+
+    /// [3, 4, 5, 9] → ["3-5", "9"].
+    static func ranges(_ units: [Int]) -> [String] {
+        var out: [String] = []
+        var start: Int?, previous = -2
+        for unit in units + [Int.min] {
+            if unit == previous + 1 { previous = unit; continue }
+            if let s = start { out.append(s == previous ? "\(s)" : "\(s)-\(previous)") }
+            start = unit
+            previous = unit
+        }
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character) -> String { String(repeating: pad, count: max(0, width - count)) + self }
+}

@@ -1,0 +1,108 @@
+import CircLang
+import Foundation
+
+/// A labelled matrix (overlaps, cross-task faithfulness): prints as a heatmap with Unicode
+/// shading and the numbers; `.svg(path)` and `.csv(path)` write it out.
+public final class MatrixValue: NativeObject {
+    /// Row labels.
+    public let rows: [String]
+    /// Column labels.
+    public let columns: [String]
+    /// Values, rows × columns.
+    public let values: [[Double]]
+    /// What the numbers are, for titles.
+    public let title: String
+
+    /// A matrix.
+    public init(title: String, rows: [String], columns: [String], values: [[Double]]) {
+        self.title = title; self.rows = rows; self.columns = columns; self.values = values
+    }
+
+    public var typeName: String { "matrix" }
+    public var count: Int? { values.count }
+    public func element(at index: Int) throws -> Value { .list(values[index].map { .number($0) }) }
+    public var fieldNames: [String] { ["rows", "columns", "values", "svg", "csv"] }
+
+    private static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
+
+    public var summary: String {
+        let labelWidth = min(24, (rows.map(\.count).max() ?? 0) + 1)
+        let cellWidth = max(7, min(12, (columns.map(\.count).max() ?? 0) + 1))
+        func fit(_ s: String, _ width: Int) -> String {
+            s.count > width ? String(s.prefix(width - 1)) + "…" : s.padding(toLength: width, withPad: " ", startingAt: 0)
+        }
+        var lines = [title, fit("", labelWidth) + columns.map { fit($0, cellWidth) }.joined()]
+        for (label, row) in zip(rows, values) {
+            let cells = row.map { v -> String in
+                let shade = Self.shades[max(0, min(4, Int((v.isFinite ? v : 0) * 4 + 0.5)))]
+                return fit(String(repeating: shade, count: 2) + String(format: "%.2f", v), cellWidth)
+            }
+            lines.append(fit(label, labelWidth) + cells.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "rows": return .list(rows.map { .string($0) })
+        case "columns": return .list(columns.map { .string($0) })
+        case "values": return .list(values.map { .list($0.map { .number($0) }) })
+        case "svg":
+            return .builtin(NativeFunction("svg", [Parameter("path", .string)], returns: "nil", doc: "Writes the matrix as an SVG heatmap.") { args, _ in
+                try self.write(self.svg, to: try args.string(0))
+            })
+        case "csv":
+            return .builtin(NativeFunction("csv", [Parameter("path", .string)], returns: "nil", doc: "Writes the matrix as CSV.") { args, _ in
+                try self.write(self.csv, to: try args.string(0))
+            })
+        default: return nil
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws -> Value {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        do { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError("cannot write \(path): \(error.localizedDescription)") }
+        return .null
+    }
+
+    /// Comma-separated, with a header row of column labels.
+    var csv: String {
+        ([([""] + columns).joined(separator: ",")] + zip(rows, values).map { label, row in
+            ([label] + row.map { String($0) }).joined(separator: ",")
+        }).joined(separator: "\n") + "\n"
+    }
+
+    /// A heatmap: cells shaded white → blue by value in [0, 1], labels, numbers and a colour bar.
+    var svg: String {
+        let cell = 48, left = 170, top = 150, bar = 16
+        let width = left + cell * columns.count + 90, height = top + cell * rows.count + 30
+        func colour(_ v: Double) -> String {
+            let t = max(0, min(1, v.isFinite ? v : 0))
+            return String(format: "rgb(%d,%d,%d)", Int(255 - 222 * t), Int(255 - 153 * t), Int(255 - 75 * t))
+        }
+        func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(escape(title))</text>\n"
+        for (j, label) in columns.enumerated() {
+            let x = left + j * cell + cell / 2
+            out += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(escape(label))</text>\n"
+        }
+        for (i, label) in rows.enumerated() {
+            let y = top + i * cell
+            out += "<text x=\"\(left - 6)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"end\">\(escape(label))</text>\n"
+            for (j, v) in values[i].enumerated() {
+                let x = left + j * cell
+                out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(colour(v))\" stroke=\"white\"/>"
+                out += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" fill=\"\(v > 0.6 ? "white" : "black")\">\(String(format: "%.2f", v))</text>\n"
+            }
+        }
+        let barX = left + cell * columns.count + 20
+        for k in 0..<10 {
+            let v = 1 - Double(k) / 9
+            out += "<rect x=\"\(barX)\" y=\"\(top + k * bar)\" width=\"\(bar)\" height=\"\(bar)\" fill=\"\(colour(v))\"/>\n"
+        }
+        out += "<text x=\"\(barX + bar + 4)\" y=\"\(top + 10)\">1</text><text x=\"\(barX + bar + 4)\" y=\"\(top + 10 * bar)\">0</text>\n</svg>\n"
+        return out
+    }
+}
