@@ -85,47 +85,73 @@ public enum Discovery {
     /// Runs discovery; nil when `shouldStop` ended it early (no half-trained circuit).
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
                                 onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
-        let masks = NodeMasks(config: model.config, initial: options.maskInit)
-        let batches = batches(examples, size: options.batchSize)
-        if options.ablation == .mean { masks.ablation = meanActivations(model, batches, masks: masks) }
-        let targets = batches.map { probabilities(model, $0, masks: nil) }
-        let weights = batches.map(rowWeights)
-        let optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
-        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batches.count)
+        let trainer = MaskTrainer(model, examples: examples, options: options)
+        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * trainer.batches.count)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
-        let v = model.config.targetVocabulary
-        var step = 0
-        var order = Array(batches.indices)
+        var order = Array(trainer.batches.indices)
         var shuffler = SeededRandom(seed: options.seed, stream: "discovery")
+        var step = 0
         for epoch in 0..<options.epochs {
             var total = 0.0
             for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
             for i in order {
-                let batch = batches[i]
                 if shouldStop() { return nil }
-                var random = SeededRandom(seed: 0)
-                let pass = model.forward(batch, masks: masks, random: &random)
-                let rows = batch.size * batch.targetLength
-                var dLogits = [Float](repeating: 0, count: rows * v)
-                let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
-                                             dlogits: &dLogits, rows: rows, classes: v)
-                masks.gradients = [Float](repeating: 0, count: masks.logits.count)
-                model.backward(pass, dLogits: dLogits, grads: nil)
-                var penalty = 0.0
-                for j in masks.logits.indices {
-                    let m = masks.mask(j)
-                    penalty += Double(m)
-                    masks.gradients[j] += options.lambda * masks.temperature * m * (1 - m)
-                }
-                total += loss + Double(options.lambda) * penalty
-                optimizer.update(&masks.logits, grads: masks.gradients, learningRate: Float(schedule.rate(at: step)))
+                total += trainer.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batches.count)), kept: masks.keptFraction), masks)
-            masks.temperature *= growth
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, trainer.batches.count)), kept: trainer.masks.keptFraction), trainer.masks)
+            trainer.masks.temperature *= growth
         }
-        masks.isBinary = true
-        return masks
+        trainer.masks.isBinary = true
+        return trainer.masks
+    }
+}
+
+/// The optimisation state of discovery: masks, fixed batches with the base model's distributions
+/// as soft targets, and AdamW on the mask logits. Weights stay frozen.
+public final class MaskTrainer {
+    /// The model whose nodes are masked.
+    public let model: TransformerModel
+    /// The masks being learnt.
+    public let masks: NodeMasks
+    /// The task's batches.
+    public let batches: [Batch]
+    private let targets: [[Float]]
+    private let weights: [[Float]]
+    private let optimizer: AdamW
+    private let lambda: Float
+
+    /// Masks at `maskInit`, the ablation values, and the base model's distributions on every batch.
+    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions) {
+        self.model = model
+        self.masks = NodeMasks(config: model.config, initial: options.maskInit)
+        self.batches = Discovery.batches(examples, size: options.batchSize)
+        if options.ablation == .mean { masks.ablation = Discovery.meanActivations(model, batches, masks: masks) }
+        self.targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+        self.weights = batches.map(Discovery.rowWeights)
+        self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
+        self.lambda = options.lambda
+    }
+
+    /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.
+    public func step(_ i: Int, learningRate: Float) -> Double {
+        let batch = batches[i], v = model.config.targetVocabulary
+        var random = SeededRandom(seed: 0)
+        let pass = model.forward(batch, masks: masks, random: &random)
+        let rows = batch.size * batch.targetLength
+        var dLogits = [Float](repeating: 0, count: rows * v)
+        let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
+                                     dlogits: &dLogits, rows: rows, classes: v)
+        masks.gradients = [Float](repeating: 0, count: masks.logits.count)
+        model.backward(pass, dLogits: dLogits, grads: nil)
+        var penalty = 0.0
+        for j in masks.logits.indices {
+            let m = masks.mask(j)
+            penalty += Double(m)
+            masks.gradients[j] += lambda * masks.temperature * m * (1 - m)
+        }
+        optimizer.update(&masks.logits, grads: masks.gradients, learningRate: learningRate)
+        return loss + Double(lambda) * penalty
     }
 }
 

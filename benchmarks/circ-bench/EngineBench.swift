@@ -1,4 +1,5 @@
 import Foundation
+import Pruning
 import Randomness
 import Tensor
 import Transformer
@@ -49,6 +50,10 @@ struct EngineBench {
                      "torch_ms_baseline": torch, "speedup_vs_torch": torch / (stepSeconds * 1000)]
         }
         emit(train)
+        let maskTrainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
+        let maskSeconds = best(heavy ? 1 : repeats) { _ = maskTrainer.step(0, learningRate: 0.1) }
+        emit(["layers": layers, "d": width, "what": "mask_step", "ms": maskSeconds * 1000, "ex_per_s": 64 / maskSeconds,
+              "vs_train_step": stepSeconds / maskSeconds])
         var decoder = GreedyDecoder(model: model, maxLength: 30)
         decoder.ignoresEnd = true
         let sources = examples.map(\.source)
