@@ -123,9 +123,8 @@ public struct Circuit: Sendable, Equatable {
     /// Reads and validates a circuit file.
     public static func load(_ path: String) throws(CheckpointError) -> Circuit {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
-        let file = try SafeTensors.read(path)
+        let file = try SafeTensors.read(path, format: format)
         let m = file.metadata
-        guard m["format"] == format else { throw fail("format is \(m["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)'") }
         guard let model = m["model"], let task = m["task"], let ablation = m["ablation"].flatMap(DiscoveryOptions.Ablation.init(rawValue:)) else {
             throw fail("metadata lacks model, task or ablation")
         }

@@ -56,9 +56,8 @@ public enum Checkpoint {
     /// config, vocabularies, and every expected tensor present with the shape the config needs.
     public static func load(_ path: String) throws(CheckpointError) -> StoredModel {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
-        let file = try SafeTensors.read(path)
+        let file = try SafeTensors.read(path, format: format)
         let metadata = file.metadata
-        guard metadata["format"] == format else { throw fail("format is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)'") }
         guard let configText = metadata["config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8)) else {
             throw fail("metadata 'config' is missing or not a valid model config")
         }

@@ -54,6 +54,15 @@ public enum SafeTensors {
         try file.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
+    /// Reads a file whose metadata must carry `format`, validated as below.
+    public static func read(_ path: String, format: String) throws(CheckpointError) -> File {
+        let file = try read(path)
+        guard file.metadata["format"] == format else {
+            throw CheckpointError(path: path, problem: "format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)'")
+        }
+        return file
+    }
+
     /// Reads and validates a file: header length, JSON, string metadata, F32 dtypes, shapes matching
     /// byte counts, offsets inside the data, no overlaps. Errors name the first problem.
     public static func read(_ path: String) throws(CheckpointError) -> File {
