@@ -15,8 +15,7 @@ enum Training {
         options.seed = UInt64(try args.integer(8, name: "seed", min: 0))
         let out = try args.string(9)
         let vocabulary = Vocabulary.pcfg.tokens
-        var config = ModelConfig(layers: layers, width: width, dropout: try args.number(7), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
-        config.heads = max(1, width / 64)
+        let config = ModelConfig(layers: layers, width: width, dropout: try args.number(7), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
         if let problem = config.problem { throw RuntimeError("train: \(problem)") }
         var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
         var startEpoch = 0
