@@ -56,11 +56,16 @@ public final class ModelValue: NativeObject {
         }
     }
 
-    /// Token ids of a space-separated source, or an error naming the unknown token.
+    /// Longest source the model is run on (attention is quadratic in it).
+    static let maxSourceTokens = 1024
+
+    /// Token ids of a space-separated source, or an error naming the unknown token or the excess length.
     func encodeSource(_ text: String) throws -> [Int32] {
-        try bridge { () throws(PCFGError) in
-            try Vocabulary(tokens: stored.sourceVocabulary).encode(text.split(separator: " ").map(String.init))
+        let tokens = text.split(separator: " ").map(String.init)
+        guard tokens.count <= Self.maxSourceTokens else {
+            throw RuntimeError("source has \(tokens.count) tokens; models here take at most \(Self.maxSourceTokens)")
         }
+        return try bridge { () throws(PCFGError) in try Vocabulary(tokens: stored.sourceVocabulary).encode(tokens) }
     }
 
     /// The text of target ids.

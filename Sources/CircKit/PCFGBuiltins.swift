@@ -3,6 +3,9 @@ import PCFG
 
 /// Builtins for the PCFG SET task suite.
 enum PCFGBuiltins {
+    /// Largest dataset generated in one call.
+    static let maxSamples = 2_000_000
+
     static func make() -> [NativeFunction] {
         let task = Parameter("task", .string, choices: PCFGTask.completions)
         return [
@@ -30,6 +33,7 @@ enum PCFGBuiltins {
                     throw RuntimeError("dataset: split must be \"train\" or \"test\", got \"\(try args.string(3))\"")
                 }
                 let size = try args.integer(4, name: "size", min: 1)
+                guard size <= maxSamples else { throw RuntimeError("dataset: size \(size) is more than \(maxSamples) samples") }
                 var samples = parsed.samples(split: split, size: size, seed: UInt64(try args.integer(2, name: "seed", min: 0)))
                 if args[1] != .null { samples = Array(samples.prefix(try args.integer(1, name: "n", min: 0))) }
                 return .native(DatasetValue(name: parsed.name, split: split.rawValue, samples: samples))
@@ -38,6 +42,7 @@ enum PCFGBuiltins {
                            returns: "dataset",
                            doc: "n PCFG SET-style samples from the reference's Markov-tree generator.") { args, _ in
                 let n = try args.integer(0, name: "n", min: 0)
+                guard n <= maxSamples else { throw RuntimeError("generate: \(n) is more than \(maxSamples) samples") }
                 var generator = MarkovTreeGenerator(seed: UInt64(try args.integer(1, name: "seed", min: 0)))
                 return .native(DatasetValue(name: "pcfgset", split: "generated", samples: generator.samples(n)))
             },

@@ -81,6 +81,9 @@ enum Training {
     static func encode(_ samples: [Sample], model: ModelValue) throws -> [Example] {
         let source = Vocabulary(tokens: model.stored.sourceVocabulary), target = Vocabulary(tokens: model.stored.targetVocabulary)
         return try samples.enumerated().map { index, sample in
+            guard sample.source.utf8.count <= 8 * ModelValue.maxSourceTokens else {
+                throw RuntimeError("sample \(index + 1): source longer than \(ModelValue.maxSourceTokens) tokens")
+            }
             do {
                 return Example(source: try source.encode(sample.source.split(separator: " ").map(String.init)),
                                target: try target.encode(sample.target.split(separator: " ").map(String.init)))

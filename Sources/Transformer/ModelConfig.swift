@@ -31,6 +31,17 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         case sourceVocabulary = "source_vocab_size", targetVocabulary = "target_vocab_size"
     }
 
+    /// The largest model accepted: its weights, gradients and two AdamW moments take 16 bytes a parameter.
+    public static let maxParameters = 400_000_000
+
+    /// Number of parameters of a model of this shape.
+    public var parameterCount: Int {
+        let d = width, f = feedForwardWidth
+        let attention = 4 * (d * d + d), norm = 2 * d, feedForward = d * f + f + f / 2 * d + d
+        let encoder = layers * (attention + feedForward + 2 * norm), decoder = layers * (2 * attention + feedForward + 3 * norm)
+        return (sourceVocabulary + 2 * targetVocabulary) * d + targetVocabulary + encoder + decoder + 2 * norm
+    }
+
     /// Checks the numbers fit together; nil when they do, else what is wrong.
     public var problem: String? {
         if layers < 1 || layers > 64 { return "layers must be 1…64, got \(layers)" }
@@ -40,6 +51,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         if !(0..<1).contains(dropout) { return "dropout must be in [0, 1), got \(dropout)" }
         if sourceVocabulary < 3 || sourceVocabulary > 1_000_000 { return "source vocabulary size \(sourceVocabulary) is out of range" }
         if targetVocabulary < 3 || targetVocabulary > 1_000_000 { return "target vocabulary size \(targetVocabulary) is out of range" }
+        if parameterCount > Self.maxParameters {
+            return "\(parameterCount) parameters is more than the \(Self.maxParameters) this machine can train (weights, gradients and optimiser state)"
+        }
         return nil
     }
 }

@@ -50,3 +50,12 @@ import Testing
         #expect(result.error?.message == "unknown token 'QQ' at position 3")
     }
 }
+
+@Suite struct EngineLimits {
+    @Test func oversizedRequestsAreErrorsNotCrashes() {
+        #expect(circ("train(dataset(\"copy\", n=10), layers=64, d=8192)").error?.message.contains("more than the 400000000 this machine can train") == true)
+        #expect(circ("dataset(\"copy\", size=1e9)").error?.message == "dataset: size 1000000000 is more than 2000000 samples")
+        #expect(circ("generate(1e12)").error?.message == "generate: 1000000000000 is more than 2000000 samples")
+        #expect(circ("train(dataset(\"copy\", n=10), d=7)").error?.message == "train: d must be an even number 2…8192, got 7")
+    }
+}

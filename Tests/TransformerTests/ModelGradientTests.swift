@@ -37,6 +37,13 @@ import Testing
         #expect(worst.0 < 5e-2, "worst: \(worst.1)")
     }
 
+    @Test func parameterCountMatchesTheLayout() {
+        for config in [ModelConfig(layers: 1, width: 4, sourceVocabulary: 9, targetVocabulary: 8),
+                       ModelConfig(layers: 3, width: 256, sourceVocabulary: 534, targetVocabulary: 534)] {
+            #expect(config.parameterCount == ParameterSet(layout: Layout.parameters(config)).count)
+        }
+    }
+
     @Test func parameterNamesFollowTheReference() {
         let names = Set(Layout.parameters(ModelConfig(layers: 2, width: 128, sourceVocabulary: 10, targetVocabulary: 10)).map(\.0))
         for name in ["input_embedding.weight", "output_embedding.weight", "encoder.layers.0.self_attention.query.weight",
