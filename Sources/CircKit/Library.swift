@@ -12,9 +12,10 @@ public enum CircLibrary {
         return registry
     }
 
-    /// A ready session: builtins registered, stdlib located, prelude loaded.
+    /// A ready session: builtins registered, `args` empty, stdlib located, prelude loaded.
     public static func session(output: @escaping (String) -> Void = { print($0) }) throws(Diagnostic) -> Session {
         let session = Session(registry: registry(), stdlibDirectory: Resources.stdlibDirectory(), output: output)
+        session.globals.define("args", .list([]))
         try session.loadPrelude()
         return session
     }

@@ -67,7 +67,9 @@ private func runCirc(_ arguments: [String], input: String? = nil) throws -> (sta
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try runCirc(["check", path])
         #expect(result.status == 1 && result.out.isEmpty && result.err.contains("error: expected an expression"))
-        #expect(try runCirc(["check", root + "/examples/quickstart.circ"]).status == 0)
+        for example in ["quickstart", "train_default"] {
+            #expect(try runCirc(["check", root + "/examples/\(example).circ"]).status == 0, "\(example)")
+        }
     }
 
     @Test func versionAndHelp() throws {
