@@ -11,6 +11,7 @@ static inline void circ_completion_done(void) {
 static inline void circ_set_completion(rl_completion_func_t *function, const char *breaks) {
     rl_readline_name = "circ";
     rl_completer_word_break_characters = (char *)breaks;
+    rl_basic_word_break_characters = breaks;
     rl_attempted_completion_function = function;
 }
 static inline void circ_flush_stdout(void) { fflush(stdout); }
