@@ -44,11 +44,10 @@ public final class ForwardPass {
     var targetEmbedding = EmbeddingState()
     var encoderLayers: [EncoderLayerState] = []
     var decoderLayers: [DecoderLayerState] = []
-    var memoryNorm: NormState!
-    var outputNorm: NormState!
-
-    /// The encoder's output after its final norm [B·S, d].
-    var memory: UnsafeMutablePointer<Float> { memoryNorm.output }
+    /// The encoder's final norm (its output is the memory the decoder attends to), once encoded.
+    var memoryNorm: NormState?
+    /// The decoder's final norm, once decoded.
+    var outputNorm: NormState?
 
     init(batch: Batch, config: ModelConfig, dropout: Float, masks: BlockMasks? = nil) {
         self.batch = batch

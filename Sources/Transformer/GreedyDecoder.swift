@@ -27,7 +27,7 @@ public struct GreedyDecoder {
         let b = batch.size, s = batch.sourceLength, steps = maxLength + 1
         var random = SeededRandom(seed: 0)
         let pass = ForwardPass(batch: batch, config: config, dropout: 0, masks: masks)
-        model.encode(pass, random: &random)
+        let memory = model.encode(pass, random: &random)
         let arena = pass.arena
         // Per layer: cross-attention keys/values of the memory, and the growing self-attention cache.
         var crossKeys: [UnsafeMutablePointer<Float>] = [], crossValues: [UnsafeMutablePointer<Float>] = []
@@ -35,8 +35,8 @@ public struct GreedyDecoder {
         for i in 0..<config.layers {
             let p = "decoder.layers.\(i).cross_attention"
             let (k, v) = (arena.floats(b * s * d), arena.floats(b * s * d))
-            Linear.forward(k, pass.memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
-            Linear.forward(v, pass.memory, weight: parameters[p + ".value.weight"], bias: parameters[p + ".value.bias"], rows: b * s, inputs: d, outputs: d)
+            Linear.forward(k, memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
+            Linear.forward(v, memory, weight: parameters[p + ".value.weight"], bias: parameters[p + ".value.bias"], rows: b * s, inputs: d, outputs: d)
             crossKeys.append(k); crossValues.append(v)
             selfKeys.append(arena.floats(b * steps * d)); selfValues.append(arena.floats(b * steps * d))
         }

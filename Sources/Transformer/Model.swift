@@ -29,23 +29,25 @@ public final class TransformerModel: @unchecked Sendable {
     /// Runs encoder and decoder with teacher forcing; keeps what backward needs.
     public func forward(_ batch: Batch, dropout: Bool = false, masks: BlockMasks? = nil, random: inout SeededRandom) -> ForwardPass {
         let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0, masks: masks)
-        encode(pass, random: &random)
+        let memory = encode(pass, random: &random)
         let (b, t) = (batch.size, batch.targetLength)
         var y = pass.embed(batch.decoderInputs, table: parameters["output_embedding.weight"], length: t, random: &random, into: &pass.targetEmbedding)
         for i in 0..<config.layers {
-            let layer = pass.decoderLayer(blocks, index: i, input: y, memory: pass.memory, random: &random)
+            let layer = pass.decoderLayer(blocks, index: i, input: y, memory: memory, random: &random)
             pass.decoderLayers.append(layer)
             y = layer.output
         }
-        pass.outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
+        let outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
+        pass.outputNorm = outputNorm
         pass.logits = pass.arena.floats(b * t * config.targetVocabulary)
-        Linear.forward(pass.logits, pass.outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
+        Linear.forward(pass.logits, outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
                        rows: b * t, inputs: config.width, outputs: config.targetVocabulary)
         return pass
     }
 
-    /// Runs the encoder of a pass: embeddings, layers, output norm (the memory the decoder attends to).
-    func encode(_ pass: ForwardPass, random: inout SeededRandom) {
+    /// Runs the encoder of a pass: embeddings, layers, output norm; returns the memory the decoder attends to [B·S, d].
+    @discardableResult
+    func encode(_ pass: ForwardPass, random: inout SeededRandom) -> UnsafeMutablePointer<Float> {
         let batch = pass.batch
         var x = pass.embed(batch.sources, table: parameters["input_embedding.weight"], length: batch.sourceLength, random: &random, into: &pass.sourceEmbedding)
         for i in 0..<config.layers {
@@ -53,7 +55,9 @@ public final class TransformerModel: @unchecked Sendable {
             pass.encoderLayers.append(layer)
             x = layer.output
         }
-        pass.memoryNorm = blocks.normForward("encoder.output_norm", x, rows: batch.size * batch.sourceLength, arena: pass.arena)
+        let memoryNorm = blocks.normForward("encoder.output_norm", x, rows: batch.size * batch.sourceLength, arena: pass.arena)
+        pass.memoryNorm = memoryNorm
+        return memoryNorm.output
     }
 
     // MARK: Backward
@@ -62,19 +66,20 @@ public final class TransformerModel: @unchecked Sendable {
     /// with `grads` nil the weights are frozen and only the masks' gradients (and activations') are computed.
     public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet?) {
         let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
+        guard let outputNorm = pass.outputNorm, let memoryNorm = pass.memoryNorm else { return }
         let arena = pass.arena
         let dDecoderOut = arena.floats(b * t * d)
         Linear.backward(dx: dDecoderOut, dweight: grads?["projection.weight"], dbias: grads?["projection.bias"], dy: dLogits,
-                        x: pass.outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
+                        x: outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
         var dy = arena.floats(b * t * d)
-        blocks.normBackward(pass.outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
+        blocks.normBackward(outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
         let dMemory = arena.floats(b * s * d)
         for layer in pass.decoderLayers.reversed() {
             dy = pass.decoderLayerBackward(blocks, layer, dOutput: dy, dMemory: dMemory, grads: grads)
         }
         pass.embedBackward(pass.targetEmbedding, dOutput: dy, ids: batch.decoderInputs, table: grads?["output_embedding.weight"])
         var dx = arena.floats(b * s * d)
-        blocks.normBackward(pass.memoryNorm, dy: dMemory, dx: dx, grads: grads)
+        blocks.normBackward(memoryNorm, dy: dMemory, dx: dx, grads: grads)
         for layer in pass.encoderLayers.reversed() {
             dx = pass.encoderLayerBackward(blocks, layer, dOutput: dx, grads: grads)
         }
