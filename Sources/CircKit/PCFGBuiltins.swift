@@ -38,12 +38,21 @@ enum PCFGBuiltins {
                 if args[1] != .null { samples = Array(samples.prefix(try args.integer(1, name: "n", min: 0))) }
                 return .native(DatasetValue(name: parsed.name, split: split.rawValue, samples: samples))
             },
-            NativeFunction("generate", [Parameter("n", .number), Parameter("seed", .number, default: .number(1))],
+            NativeFunction("generate", [Parameter("n", .number), Parameter("seed", .number, default: .number(1)),
+                                        Parameter("unary", .number, default: .number(0.75)), Parameter("nested", .number, default: .number(0.25)),
+                                        Parameter("random_probs", .bool, default: .bool(false))],
                            returns: "dataset",
-                           doc: "n PCFG SET-style samples from the reference's Markov-tree generator.") { args, _ in
+                           doc: "n PCFG SET-style samples from the reference's Markov-tree generator (P(unary), P(nested function), or per-sample random probabilities).") { args, _ in
                 let n = try args.integer(0, name: "n", min: 0)
                 guard n <= maxSamples else { throw RuntimeError("generate: \(n) is more than \(maxSamples) samples") }
+                let (unary, nested) = (try args.number(2), try args.number(3))
+                guard (0...1).contains(unary), (0..<1).contains(nested) else {
+                    throw RuntimeError("generate: unary must be in [0, 1] and nested in [0, 1), got \(formatNumber(unary)) and \(formatNumber(nested))")
+                }
                 var generator = MarkovTreeGenerator(seed: UInt64(try args.integer(1, name: "seed", min: 0)))
+                generator.unaryProbability = unary
+                generator.functionProbability = nested
+                generator.randomProbabilities = args[4] == .bool(true)
                 return .native(DatasetValue(name: "pcfgset", split: "generated", samples: generator.samples(n)))
             },
             NativeFunction("load_dataset", [Parameter("path", .string)], returns: "dataset",

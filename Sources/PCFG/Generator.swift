@@ -18,6 +18,9 @@ public struct MarkovTreeGenerator: Sendable {
     public var maxCharacters = 500
     /// Trees nested deeper than this are dropped (the reference's recursion limit).
     public var maxDepth = 50
+    /// When true, each sample draws its own unary and function probabilities uniformly from [0, 1)
+    /// (the reference's `--random_probs`), giving deeper and more varied trees.
+    public var randomProbabilities = false
 
     private var random: SeededRandom
     private var usedArguments: Set<[String]> = []
@@ -29,7 +32,10 @@ public struct MarkovTreeGenerator: Sendable {
     public mutating func samples(_ count: Int) -> [Sample] {
         var out: [Sample] = []
         out.reserveCapacity(count)
+        let (unary, function) = (unaryProbability, functionProbability)
         while out.count < count {
+            if randomProbabilities { (unaryProbability, functionProbability) = (random.uniform(), random.uniform()) }
+            defer { (unaryProbability, functionProbability) = (unary, function) }
             guard let expression = nextFunction(depth: 0) else { continue }
             let source = expression.written
             if source.utf8.count >= maxCharacters { continue }

@@ -47,6 +47,11 @@ func circ(_ source: String) -> (output: String, error: Diagnostic?) {
         #expect(circ("print(generate(20, seed=3) == generate(20, seed=3), generate(20, seed=3) == generate(20, seed=4))").output == "true false")
     }
 
+    @Test func generateChecksItsProbabilities() {
+        #expect(circ("generate(5, nested=1)").error?.message == "generate: unary must be in [0, 1] and nested in [0, 1), got 0.75 and 1")
+        #expect(circ("print(len(generate(5, unary=1, nested=0.5)))").output == "5")
+    }
+
     @Test func datasetsSaveAndLoadInBothFormats() {
         let stem = NSTemporaryDirectory() + "circ-ds-\(UUID().uuidString)"
         defer { for ext in [".src", ".tgt", ".csv"] { try? FileManager.default.removeItem(atPath: stem + ext) } }

@@ -98,6 +98,20 @@ let dataFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
         #expect(abs(unaryShare - 0.75) < 0.03, "unary share \(unaryShare)")
     }
 
+    @Test func randomProbabilitiesGiveDeeperTrees() {
+        func meanFunctions(_ samples: [Sample]) -> Double {
+            Double(samples.map { $0.source.split(separator: " ").filter { PCFGFunction(rawValue: String($0)) != nil }.count }.reduce(0, +)) / Double(samples.count)
+        }
+        var plain = MarkovTreeGenerator(seed: 2), random = MarkovTreeGenerator(seed: 2)
+        random.randomProbabilities = true
+        let deep = random.samples(2000)
+        #expect(meanFunctions(deep) > meanFunctions(plain.samples(2000)) + 0.5)
+        var again = MarkovTreeGenerator(seed: 2)
+        again.randomProbabilities = true
+        #expect(again.samples(2000) == deep)
+        #expect(deep.allSatisfy { (try? PCFGExpression.parse($0.source).evaluate().joined(separator: " ")) == $0.target })
+    }
+
     private func letterArguments(_ expression: PCFGExpression) -> [[String]] {
         switch expression {
         case .letters(let x): [x]
