@@ -44,7 +44,13 @@ public final class DatasetValue: NativeObject {
     }
 }
 
-/// Runs PCFG code, turning its errors into circ runtime errors that keep their hints.
+/// Runs PCFG code, turning its errors into circ runtime errors with hints (a near task name for a misspelt one).
 func bridge<T>(_ body: () throws(PCFGError) -> T) throws -> T {
-    do { return try body() } catch { throw RuntimeError(error.description, hint: error.hint) }
+    do { return try body() } catch {
+        if case .unknownTask(let name, let part) = error {
+            let suggestion = closestName(to: part, among: PCFGTask.names + PCFGTask.aliases.keys)
+            throw RuntimeError(error.description, hint: suggestion.map { "did you mean \"\(name.replacingOccurrences(of: part, with: $0))\"?" })
+        }
+        throw RuntimeError(error.description, hint: error.hint)
+    }
 }

@@ -45,14 +45,17 @@ public indirect enum PCFGExpression: Sendable, Equatable {
 public enum PCFGError: Error, Sendable, CustomStringConvertible, Equatable {
     /// A malformed expression; `token` is 1-based.
     case syntax(String, token: Int, expression: String)
-    /// A bad request (unknown task, bad size, unreadable file).
+    /// A bad request (bad size, unreadable file).
     case invalid(String, hint: String? = nil)
+    /// A task name with a part that names no function (the caller may suggest one).
+    case unknownTask(String, part: String)
 
     /// The message, naming the token position for syntax errors.
     public var description: String {
         switch self {
         case .syntax(let message, let token, _): "token \(token): \(message)"
         case .invalid(let message, _): message
+        case .unknownTask(let name, _): "unknown task \"\(name)\""
         }
     }
 

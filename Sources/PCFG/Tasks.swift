@@ -28,8 +28,7 @@ public struct PCFGTask: Sendable, Equatable {
         var functions: [PCFGFunction] = []
         for part in name.components(separatedBy: "_then_") {
             guard let function = PCFGFunction(rawValue: part) ?? Self.aliases[part] else {
-                let hint = closest(part, among: Self.names + Self.aliases.keys)
-                throw PCFGError.invalid("unknown task \"\(name)\"", hint: hint.map { "did you mean \"\(name.replacingOccurrences(of: part, with: $0))\"?" })
+                throw PCFGError.unknownTask(name, part: part)
             }
             functions.append(function)
         }
@@ -83,29 +82,4 @@ public struct PCFGTask: Sendable, Equatable {
 
     /// Which part of a dataset.
     public enum Split: String, Sendable, CaseIterable { case train, test }
-}
-
-/// The closest name by edit distance, if any is near.
-func closest(_ name: String, among candidates: some Sequence<String>) -> String? {
-    var best: (String, Int)?
-    for candidate in candidates {
-        let d = distance(Array(name), Array(candidate))
-        if d <= max(2, name.count / 3), d < (best?.1 ?? .max) { best = (candidate, d) }
-    }
-    return best?.0 ?? candidates.first { $0.hasPrefix(name) && name.count >= 2 }
-}
-
-private func distance(_ a: [Character], _ b: [Character]) -> Int {
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var row = Array(0...b.count)
-    for i in 1...a.count {
-        var previous = row[0]
-        row[0] = i
-        for j in 1...b.count {
-            let current = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-            previous = current
-        }
-    }
-    return row[b.count]
 }

@@ -41,6 +41,7 @@ func circ(_ source: String) -> (output: String, error: Diagnostic?) {
         let error = circ("dataset(\"swp\")").error
         #expect(error?.message == "unknown task \"swp\"")
         #expect(error?.hint == "did you mean \"swap\"?")
+        #expect(circ("dataset(\"swap_then_revrse\")").error?.hint == "did you mean \"swap_then_reverse\"?")
     }
 
     @Test func generateIsSeeded() {

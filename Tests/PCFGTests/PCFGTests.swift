@@ -144,11 +144,9 @@ let dataFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
         #expect(binary.samples(split: .train, size: 5).allSatisfy { $0.source.hasPrefix("append reverse ") && $0.source.contains(" , ") })
     }
 
-    @Test func unknownTaskSuggestsTheClosest() {
-        #expect(throws: PCFGError.invalid("unknown task \"swp\"", hint: "did you mean \"swap\"?")) { try PCFGTask(name: "swp") }
-        #expect(throws: PCFGError.invalid("unknown task \"swap_then_revrse\"", hint: "did you mean \"swap_then_reverse\"?")) {
-            try PCFGTask(name: "swap_then_revrse")
-        }
+    @Test func unknownTaskNamesTheUnknownPart() {
+        #expect(throws: PCFGError.unknownTask("swp", part: "swp")) { try PCFGTask(name: "swp") }
+        #expect(throws: PCFGError.unknownTask("swap_then_revrse", part: "revrse")) { try PCFGTask(name: "swap_then_revrse") }
     }
 
     @Test func seedChangesTheData() throws {
