@@ -77,27 +77,28 @@ enum CircuitBuiltins {
 enum Discovering {
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
         let model = try args.native(0, as: ModelValue.self)
-        let requested = try args.string(1)
+        let requested = try args.string("task")
         let taskName = try bridge { () throws(PCFGError) in try PCFGTask(name: requested).name }
         var options = DiscoveryOptions()
-        options.epochs = try args.integer(2, name: "epochs", min: 1)
-        options.learningRate = Float(try args.number(3))
-        options.lambda = Float(try args.number(4))
-        options.maskInit = Float(try args.number(5))
-        options.maxTemperature = Float(try args.number(6))
-        guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string(7)) else {
-            throw RuntimeError("discover: ablation must be \"mean\" or \"zero\", got \"\(try args.string(7))\"")
+        options.epochs = try args.integer("epochs", min: 1)
+        options.learningRate = Float(try args.number("lr"))
+        options.lambda = Float(try args.number("lambda"))
+        options.maskInit = Float(try args.number("mask_init"))
+        options.maxTemperature = Float(try args.number("max_temp"))
+        guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
+            throw RuntimeError("discover: ablation must be \"mean\" or \"zero\", got \"\(try args.string("ablation"))\"")
         }
         options.ablation = ablation
-        let n = try args.integer(8, name: "n", min: 1)
-        options.batchSize = try args.integer(9, name: "batch", min: 1)
-        options.seed = UInt64(try args.integer(10, name: "seed", min: 0))
+        let n = try args.integer("n", min: 1)
+        options.batchSize = try args.integer("batch", min: 1)
+        options.seed = UInt64(try args.integer("seed", min: 0))
+        let useCache = args["cache"] == .bool(true)
         var parameters = ["epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
                           "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": ablation.rawValue,
                           "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
                           "data": "\(taskName) train split, seed \(PCFGTask.defaultSeed)"]
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
-        if args[11] == .bool(true), let cachePath, FileManager.default.fileExists(atPath: cachePath) {
+        if useCache, let cachePath, FileManager.default.fileExists(atPath: cachePath) {
             let started = Date()
             if let cached = try? Circuit.load(cachePath), cached.model == model.fingerprint {
                 FileHandle.standardError.write(Data("discover: reused cached circuit for \(taskName) (\(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms, \(cachePath))\n".utf8))
@@ -122,7 +123,7 @@ enum Discovering {
         if let path = model.path { parameters["model_path"] = path }
         let circuit = Circuit(masks: masks, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
         progress.finish(String(format: "discover %@: %d/%d units kept (%.1f%%)", taskName, circuit.keptCount, circuit.kept.count, circuit.sparsity * 100))
-        if args[11] == .bool(true), let cachePath {
+        if useCache, let cachePath {
             try? FileManager.default.createDirectory(atPath: URL(fileURLWithPath: cachePath).deletingLastPathComponent().path, withIntermediateDirectories: true)
             try? circuit.save(to: cachePath)
         }

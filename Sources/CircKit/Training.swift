@@ -6,28 +6,28 @@ import Transformer
 /// The `train` builtin: data to examples, a trainer with progress and Ctrl-C, checkpoints each epoch.
 enum Training {
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
-        let layers = try args.integer(1, name: "layers", min: 1), width = try args.integer(2, name: "d", min: 2)
+        let layers = try args.integer("layers", min: 1), width = try args.integer("d", min: 2)
         var options = TrainingOptions()
-        options.epochs = try args.integer(3, name: "epochs", min: 1)
-        options.batchSize = try args.integer(4, name: "batch", min: 1)
-        options.learningRate = try args.number(5)
-        options.warmupSteps = try args.integer(6, name: "warmup", min: 0)
-        options.seed = UInt64(try args.integer(8, name: "seed", min: 0))
-        let out = try args.string(9)
+        options.epochs = try args.integer("epochs", min: 1)
+        options.batchSize = try args.integer("batch", min: 1)
+        options.learningRate = try args.number("lr")
+        options.warmupSteps = try args.integer("warmup", min: 0)
+        options.seed = UInt64(try args.integer("seed", min: 0))
+        let out = try args.string("out")
         let vocabulary = Vocabulary.pcfg.tokens
-        let config = ModelConfig(layers: layers, width: width, dropout: try args.number(7), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
+        let config = ModelConfig(layers: layers, width: width, dropout: try args.number("dropout"), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
         if let problem = config.problem { throw RuntimeError("train: \(problem)") }
         var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
         var startEpoch = 0
         var history: [Value] = []
-        if args[11] == .bool(true), FileManager.default.fileExists(atPath: out) {
+        if args["resume"] == .bool(true), FileManager.default.fileExists(atPath: out) {
             stored = try bridge { () throws(CheckpointError) in try Checkpoint.load(out) }
             startEpoch = Int(stored.metadata["epochs_done"] ?? "0") ?? 0
             context.emit("resuming from \(out) after \(startEpoch) epoch(s)")
         }
         let modelValue = ModelValue(stored: stored, path: nil)
-        let train = try encode(try samples(args[0], split: .train, limit: nil), model: modelValue)
-        let validation = args[10] == .null ? [] : try encode(try samples(args[10], split: .test, limit: 500), model: modelValue)
+        let train = try encode(try samples(args["data"], split: .train, limit: nil), model: modelValue)
+        let validation = args["validation"] == .null ? [] : try encode(try samples(args["validation"], split: .test, limit: 500), model: modelValue)
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
         let trainer = Trainer(model: stored.model, options: options)
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize

@@ -69,7 +69,7 @@ public final class Interpreter: CallContext {
             return try invoke(closure, frame, nil, nil)
         case .builtin(let function):
             let values = try bind(function, positional: arguments, keywords: [], site: nil)
-            return try function.body(Arguments(values: values, function: function.name), self)
+            return try function.body(Arguments(values: values, function: function.name, names: function.parameters.map(\.name)), self)
         default:
             throw RuntimeError("\(callee.typeName) is not callable")
         }
@@ -142,7 +142,7 @@ public final class Interpreter: CallContext {
                 if let keyword = argument.keyword { keywords.append((keyword, evaluated, argument.span)) } else { positional.append(evaluated) }
             }
             let values = try bind(function, positional: positional, keywords: keywords, site: site)
-            return try guarded(site.span, site.file) { try function.body(Arguments(values: values, function: function.name), self) }
+            return try guarded(site.span, site.file) { try function.body(Arguments(values: values, function: function.name, names: function.parameters.map(\.name)), self) }
         default:
             throw failure("\(target.typeName) is not callable", at: site.calleeSpan, site.file)
         }

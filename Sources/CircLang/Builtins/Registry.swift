@@ -86,9 +86,34 @@ public struct Arguments {
     public let values: [Value]
     /// The builtin's name, for messages.
     public let function: String
+    /// The declared parameter names, in order.
+    public let names: [String]
+
+    /// Arguments of a call to `function`, one value per parameter in `names`.
+    public init(values: [Value], function: String, names: [String]) {
+        self.values = values
+        self.function = function
+        self.names = names
+    }
 
     /// The value of parameter `i`.
     public subscript(_ i: Int) -> Value { values[i] }
+
+    /// The value of the parameter of this name (declared by the builtin itself, so always present).
+    public subscript(_ name: String) -> Value { values[position(name)] }
+
+    /// The position of a declared parameter.
+    public func position(_ name: String) -> Int {
+        guard let index = names.firstIndex(of: name) else { preconditionFailure("\(function) declares no parameter '\(name)'") }
+        return index
+    }
+
+    /// The named parameter as a number.
+    public func number(_ name: String) throws -> Double { try number(position(name)) }
+    /// The named parameter as a whole number of at least `min`.
+    public func integer(_ name: String, min: Int = Int.min) throws -> Int { try integer(position(name), name: name, min: min) }
+    /// The named parameter as a string.
+    public func string(_ name: String) throws -> String { try string(position(name)) }
 
     /// Parameter `i` as a number (the binder has already checked its type).
     public func number(_ i: Int) throws -> Double {
