@@ -31,9 +31,8 @@ enum CircuitRuns {
     static func predict(_ target: Value, source: String) throws -> String {
         let (model, circuit) = try modelAndCircuit(target)
         let ids = try model.encodeSource(source)
-        var decoder = GreedyDecoder(model: model.model, maxLength: min(512, 4 * ids.count + 10))
-        if let circuit { decoder.masks = circuit.masks(for: model.model, examples: try ablationExamples(circuit, model: model)) }
-        return model.decodeTarget(decoder.decode([ids]).first ?? [])
+        let masks = try circuit.map { $0.masks(for: model.model, examples: try ablationExamples($0, model: model)) }
+        return model.decodeTarget(Evaluation.decode(model: model.model, sources: [ids], masks: masks).first ?? [])
     }
 
     private static func modelAndCircuit(_ value: Value) throws -> (ModelValue, Circuit?) {
@@ -71,7 +70,7 @@ enum CircuitRuns {
                 if let own {
                     for (sample, example) in zip(samples, examples) {
                         guard let other = ownOutput(own, for: sample.source) else { continue }
-                        differing[example.source] = try bridge { () throws(PCFGError) in try Vocabulary(tokens: model.stored.targetVocabulary).encode(other) }
+                        differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
                     }
                 }
                 let masks = circuit.masks(for: model.model, examples: examples)

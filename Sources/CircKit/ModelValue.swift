@@ -8,6 +8,10 @@ import Transformer
 public final class ModelValue: NativeObject {
     /// The model with its vocabularies and metadata.
     public let stored: StoredModel
+    /// The source tokens with their id index, built once.
+    let sourceVocabulary: Vocabulary
+    /// The target tokens with their id index, built once.
+    let targetVocabulary: Vocabulary
     /// The file it came from or was saved to, if any.
     public private(set) var path: String?
     /// Per-epoch training records, when it was trained in this session.
@@ -16,6 +20,8 @@ public final class ModelValue: NativeObject {
     /// Wraps a stored model.
     public init(stored: StoredModel, path: String?) {
         self.stored = stored
+        self.sourceVocabulary = Vocabulary(tokens: stored.sourceVocabulary)
+        self.targetVocabulary = Vocabulary(tokens: stored.targetVocabulary)
         self.path = path
     }
 
@@ -65,12 +71,17 @@ public final class ModelValue: NativeObject {
         guard tokens.count <= Self.maxSourceTokens else {
             throw RuntimeError("source has \(tokens.count) tokens; models here take at most \(Self.maxSourceTokens)")
         }
-        return try bridge { () throws(PCFGError) in try Vocabulary(tokens: stored.sourceVocabulary).encode(tokens) }
+        return try bridge { () throws(PCFGError) in try sourceVocabulary.encode(tokens) }
+    }
+
+    /// Token ids of a space-separated target, or an error naming the unknown token.
+    func encodeTarget(_ text: String) throws -> [Int32] {
+        try bridge { () throws(PCFGError) in try targetVocabulary.encode(text.split(separator: " ").map(String.init)) }
     }
 
     /// The text of target ids.
     func decodeTarget(_ ids: [Int32]) -> String {
-        Vocabulary(tokens: stored.targetVocabulary).decode(ids).joined(separator: " ")
+        targetVocabulary.decode(ids).joined(separator: " ")
     }
 }
 

@@ -79,16 +79,11 @@ enum Training {
 
     /// Samples as token ids in the model's vocabularies; an unknown token is an error naming the sample.
     static func encode(_ samples: [Sample], model: ModelValue) throws -> [Example] {
-        let source = Vocabulary(tokens: model.stored.sourceVocabulary), target = Vocabulary(tokens: model.stored.targetVocabulary)
-        return try samples.enumerated().map { index, sample in
-            guard sample.source.utf8.count <= 8 * ModelValue.maxSourceTokens else {
-                throw RuntimeError("sample \(index + 1): source longer than \(ModelValue.maxSourceTokens) tokens")
-            }
+        try samples.enumerated().map { index, sample in
             do {
-                return Example(source: try source.encode(sample.source.split(separator: " ").map(String.init)),
-                               target: try target.encode(sample.target.split(separator: " ").map(String.init)))
-            } catch {
-                throw RuntimeError("sample \(index + 1): \(error)")
+                return Example(source: try model.encodeSource(sample.source), target: try model.encodeTarget(sample.target))
+            } catch let error as RuntimeError {
+                throw RuntimeError("sample \(index + 1): \(error.message)")
             }
         }
     }
