@@ -118,9 +118,8 @@ public final class Interpreter: CallContext {
             if let span, let file { throw failure(message, at: span, file, hint: hint) }
             throw RuntimeError(message, hint: hint)
         }
-        let declaration = closure.declaration
-        if declaration.compiledBody == nil { Compiler(interpreter: self, file: declaration.file).compileFunction(declaration) }
-        guard let body = declaration.compiledBody else { return .null }
+        // Every declaration is compiled with the code that contains it, before any closure of it exists.
+        guard let body = closure.declaration.compiledBody else { return .null }
         switch try body(frame) {
         case .returned(let value), .normal(let value): return value
         case .breakLoop, .continueLoop: return .null
@@ -182,7 +181,6 @@ public final class Interpreter: CallContext {
     /// Evaluates the defaults of parameters not given, in the callee's frame, in order.
     private func fillDefaults(_ closure: Closure, _ frame: Frame, provided: [Bool], site: CallSite?) throws {
         let declaration = closure.declaration
-        if declaration.compiledBody == nil { Compiler(interpreter: self, file: declaration.file).compileFunction(declaration) }
         for (i, parameter) in declaration.parameters.enumerated() where !provided[i] {
             guard let defaultValue = declaration.compiledDefaults[i] else {
                 let message = "\(describe(closure)) is missing argument '\(parameter.name)'"
