@@ -39,13 +39,15 @@ public struct DiscoveryEpoch: Sendable {
 
 /// Finds node masks that keep the model's output distribution with as few units as possible.
 public enum Discovery {
+    /// The examples sorted by length and cut into groups of `size`, so batches need little padding.
+    static func chunks(_ examples: [Example], size: Int) -> [[Example]] {
+        let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
+        return stride(from: 0, to: sorted.count, by: size).map { Array(sorted[$0..<min(sorted.count, $0 + size)]) }
+    }
+
     /// Fixed batches of similar lengths over the examples.
     static func batches(_ examples: [Example], size: Int) -> [Batch] {
-        let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
-        return stride(from: 0, to: sorted.count, by: size).map { start in
-            let chunk = sorted[start..<min(sorted.count, start + size)]
-            return Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
-        }
+        chunks(examples, size: size).map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }
     }
 
     /// 1 for decoder rows with a real target token, 0 for padding.
@@ -170,9 +172,7 @@ public struct CircuitScore: Sendable {
                                 counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
         var jsd = 0.0, kl = 0.0, tokens = 0
         let v = model.config.targetVocabulary
-        let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
-        for start in stride(from: 0, to: sorted.count, by: batchSize) {
-            let chunk = Array(sorted[start..<min(sorted.count, start + batchSize)])
+        for chunk in Discovery.chunks(examples, size: batchSize) {
             let batch = Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
             let base = Discovery.probabilities(model, batch, masks: nil), circuit = Discovery.probabilities(model, batch, masks: masks)
             for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
