@@ -101,7 +101,7 @@ public struct GreedyDecoder {
             linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
             for row in 0..<b where !finished[row] {
                 tokens[row] = argmax(logits + row * config.targetVocabulary, config.targetVocabulary)
-                if (tokens[row] == 2 && !ignoresEnd) || t == maxLength { finished[row] = true } else { outputs[row].append(tokens[row]) }
+                finished[row] = extend(&outputs[row], with: tokens[row], step: t)
             }
             if !finished.contains(false) { break }
         }
@@ -118,13 +118,22 @@ public struct GreedyDecoder {
             let pass = model.forward(batch, masks: masks, random: &random)
             let v = model.config.targetVocabulary, length = pass.batch.targetLength
             for row in sources.indices where !finished[row] {
-                let token = argmax(pass.logits + (row * length + t) * v, v)
-                if token == 2 || t == maxLength { finished[row] = true } else { prefixes[row].append(token) }
+                finished[row] = extend(&prefixes[row], with: argmax(pass.logits + (row * length + t) * v, v), step: t)
             }
             if !finished.contains(false) { break }
         }
         return prefixes
     }
+
+    /// Appends the token chosen at `step` unless it ends the output (EOS, or the length limit); true when the output is finished.
+    private func extend(_ output: inout [Int32], with token: Int32, step: Int) -> Bool {
+        if (token == Self.endOfSequence && !ignoresEnd) || step == maxLength { return true }
+        output.append(token)
+        return false
+    }
+
+    /// The EOS id, as in `Batch`.
+    private static let endOfSequence: Int32 = 2
 
     private func argmax(_ row: UnsafePointer<Float>, _ count: Int) -> Int32 {
         var best = 0
