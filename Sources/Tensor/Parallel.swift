@@ -1,8 +1,8 @@
 import Dispatch
 
 /// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
-public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: (Int) -> Void) {
-    let workers = min(Threads.count, max(1, count / max(1, minimumChunk)))
+public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    let workers = min(Threads.count, max(1, count))
     if workers <= 1 {
         for i in 0..<count { body(i) }
         return

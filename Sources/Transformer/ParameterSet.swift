@@ -53,8 +53,6 @@ public final class ParameterSet: @unchecked Sendable {
     /// Sets every value to zero.
     public func zero() { base.update(repeating: 0, count: count) }
 
-    /// Copies all values from a set of the same layout.
-    public func copy(from other: ParameterSet) { base.update(from: other.base, count: min(count, other.count)) }
 }
 
 /// Scratch memory for one pass, freed together when the arena goes.
