@@ -11,13 +11,14 @@ enum CircuitBuiltins {
         return [
             NativeFunction("discover", [Parameter("m", .native("model")), task,
                                         Parameter("epochs", .number, default: .number(40)), Parameter("lr", .number, default: .number(0.1)),
-                                        Parameter("lambda", .number, default: .number(1e-4)), Parameter("mask_init", .number, default: .number(0.05)),
+                                        Parameter("lambda", .number, default: .null), Parameter("mask_init", .number, default: .number(0.05)),
                                         Parameter("max_temp", .number, default: .number(200)),
                                         Parameter("ablation", .string, default: .string("mean"), choices: ["mean", "zero"]),
+                                        Parameter("level", .string, default: .string("node"), choices: ["node", "weight"]),
                                         Parameter("n", .number, default: .number(1000)), Parameter("batch", .number, default: .number(64)),
                                         Parameter("seed", .number, default: .number(1)), Parameter("cache", .bool, default: .bool(true))],
                            returns: "circuit",
-                           doc: "Finds the task's circuit by continuous sparsification of node masks; results are cached by every input.") { args, context in
+                           doc: "Finds the task's circuit by continuous sparsification of node masks (or of weight masks, level=\"weight\"; pruned weights become zero); lambda defaults to 1e-4 for nodes and \(formatNumber(Double(Discovering.weightLambda))) for weights; results are cached by every input.") { args, context in
                 try Discovering.run(args, context)
             },
             NativeFunction("iou", [Parameter("a", .native("circuit")), Parameter("b", .native("circuit"))], returns: "number",
@@ -75,6 +76,10 @@ enum CircuitBuiltins {
 
 /// The `discover` builtin: data, cache lookup, discovery with progress and Ctrl-C, cache store.
 enum Discovering {
+    /// Default sparsity weight per node mask.
+    static let nodeLambda: Float = 1e-4
+    /// Default sparsity weight per weight mask: a weight's share of the output is far smaller than a unit's.
+    static let weightLambda: Float = 1e-5
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
         let model = try args.native(0, as: ModelValue.self)
         let requested = try args.string("task")
@@ -82,19 +87,23 @@ enum Discovering {
         var options = DiscoveryOptions()
         options.epochs = try args.integer("epochs", min: 1)
         options.learningRate = Float(try args.number("lr"))
-        options.lambda = Float(try args.number("lambda"))
+        guard let level = Circuit.Level(rawValue: try args.string("level")) else {
+            throw RuntimeError("discover: level must be \"node\" or \"weight\", got \"\(try args.string("level"))\"")
+        }
+        options.lambda = args["lambda"] == .null ? (level == .node ? nodeLambda : weightLambda) : Float(try args.number("lambda"))
         options.maskInit = Float(try args.number("mask_init"))
         options.maxTemperature = Float(try args.number("max_temp"))
         guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
             throw RuntimeError("discover: ablation must be \"mean\" or \"zero\", got \"\(try args.string("ablation"))\"")
         }
-        options.ablation = ablation
+        options.ablation = level == .weight ? .zero : ablation
         let n = try args.integer("n", min: 1)
         options.batchSize = try args.integer("batch", min: 1)
         options.seed = UInt64(try args.integer("seed", min: 0))
         let useCache = args["cache"] == .bool(true)
         var parameters = ["epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
-                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": ablation.rawValue,
+                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": options.ablation.rawValue,
+                          "level": level.rawValue,
                           "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
                           "data": "\(taskName) train split, seed \(PCFGTask.defaultSeed)"]
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
@@ -111,18 +120,33 @@ enum Discovering {
         let heldOut = try Training.encode(try Training.samples(.string(taskName), split: .test, limit: 64), model: model)
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
-        let masks = Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+        func report(_ epoch: DiscoveryEpoch, _ instance: CircuitInstance) {
             curve.append(epoch)
-            let faithfulness = CircuitScore.evaluate(model.model, masks: masks, examples: heldOut).faithfulness
+            let faithfulness = CircuitScore.evaluate(model.model, circuit: instance, examples: heldOut).faithfulness
             progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
-        }, shouldStop: { context.isInterrupted })
-        guard let masks else {
+        }
+        if let path = model.path { parameters["model_path"] = path }
+        let circuit: Circuit?
+        switch level {
+        case .node:
+            circuit = Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                report(epoch, CircuitInstance(model: model.model, masks: masks))
+            }, shouldStop: { context.isInterrupted }).map {
+                Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+            }
+        case .weight:
+            circuit = Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                report(epoch, CircuitInstance(model: masks.maskedModel(model.model), masks: nil))
+            }, shouldStop: { context.isInterrupted }).map {
+                Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
+            }
+        }
+        guard let circuit else {
             progress.finish("discover: stopped; no circuit was bound")
             throw RuntimeError("interrupted: discovery stopped; no circuit was bound")
         }
-        if let path = model.path { parameters["model_path"] = path }
-        let circuit = Circuit(masks: masks, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
-        progress.finish(String(format: "discover %@: %d/%d units kept (%.1f%%)", taskName, circuit.keptCount, circuit.kept.count, circuit.sparsity * 100))
+        progress.finish(String(format: "discover %@: %d/%d %@ kept (%.1f%%)", taskName, circuit.keptCount, circuit.kept.count,
+                               level == .node ? "units" : "weights", circuit.sparsity * 100))
         if useCache, let cachePath {
             try? FileManager.default.createDirectory(atPath: URL(fileURLWithPath: cachePath).deletingLastPathComponent().path, withIntermediateDirectories: true)
             try? circuit.save(to: cachePath)

@@ -9,18 +9,18 @@ enum CircuitRuns {
     static func evaluate(_ target: Value, samples: [Sample], _ context: CallContext) throws -> Value {
         let (model, circuit) = try modelAndCircuit(target)
         let examples = try Training.encode(samples, model: model)
-        let masks = circuit.map { $0.masks(for: model.model, examples: examples) }
+        let instance = circuit?.instance(for: model.model, examples: examples)
         let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
         var correct = 0, done = 0
         for start in stride(from: 0, to: examples.count, by: 256) {
             if context.isInterrupted { throw RuntimeError("interrupted") }
             let chunk = Array(examples[start..<min(examples.count, start + 256)])
-            let outputs = Evaluation.decode(model: model.model, sources: chunk.map(\.source), masks: masks)
+            let outputs = Evaluation.decode(model: instance?.model ?? model.model, sources: chunk.map(\.source), masks: instance?.masks)
             correct += zip(outputs, chunk).filter { $0 == $1.target }.count
             done += chunk.count
             progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
         }
-        let score = masks.map { CircuitScore.evaluate(model.model, masks: $0, examples: examples) }
+        let score = instance.map { CircuitScore.evaluate(model.model, circuit: $0, examples: examples) }
         progress.finish("eval: \(correct)/\(examples.count) exact")
         return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
                                ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
@@ -31,8 +31,8 @@ enum CircuitRuns {
     static func predict(_ target: Value, source: String) throws -> String {
         let (model, circuit) = try modelAndCircuit(target)
         let ids = try model.encodeSource(source)
-        let masks = try circuit.map { $0.masks(for: model.model, examples: try ablationExamples($0, model: model)) }
-        return model.decodeTarget(Evaluation.decode(model: model.model, sources: [ids], masks: masks).first ?? [])
+        let instance = try circuit.map { $0.instance(for: model.model, examples: try ablationExamples($0, model: model)) }
+        return model.decodeTarget(Evaluation.decode(model: instance?.model ?? model.model, sources: [ids], masks: instance?.masks).first ?? [])
     }
 
     private static func modelAndCircuit(_ value: Value) throws -> (ModelValue, Circuit?) {
@@ -73,8 +73,8 @@ enum CircuitRuns {
                         differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
                     }
                 }
-                let masks = circuit.masks(for: model.model, examples: examples)
-                let score = CircuitScore.evaluate(model.model, masks: masks, examples: examples) { example, position in
+                let instance = circuit.instance(for: model.model, examples: examples)
+                let score = CircuitScore.evaluate(model.model, circuit: instance, examples: examples) { example, position in
                     guard let other = differing[example.source] else { return true }
                     return position >= other.count || position >= example.target.count || other[position] != example.target[position]
                 }

@@ -3,7 +3,7 @@ import Pruning
 import Transformer
 
 /// A circuit as a circ value: prints its task, model, kept units per module and layer, and
-/// sparsity; supports `| & - ^ ~`; fields task, sparsity, nodes, modules, curve, params, model.
+/// sparsity; supports `| & - ^ ~`; fields task, sparsity, nodes, modules, blocks, curve, params, model.
 public final class CircuitValue: NativeObject {
     /// The circuit.
     public let circuit: Circuit
@@ -20,15 +20,17 @@ public final class CircuitValue: NativeObject {
 
     public var summary: String {
         let c = circuit
-        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) units kept, sparsity \(formatNumber((c.sparsity * 1000).rounded() / 1000))>"]
-        for (name, kept) in c.keptPerBlock {
-            let bar = String(repeating: "█", count: Int((Double(kept) / Double(c.width) * 20).rounded()))
-            lines.append("  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: 4, with: " "))/\(c.width) \(bar)")
+        let what = c.level == .node ? "units" : "weights"
+        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) \(what) kept, sparsity \(formatNumber((c.sparsity * 1000).rounded() / 1000))>"]
+        let nameWidth = (c.names.map(\.count).max() ?? 0) + 1, countWidth = String(c.sizes.max() ?? 0).count
+        for (name, kept, size) in c.keptPerBlock {
+            let bar = String(repeating: "█", count: Int((Double(kept) / Double(size) * 20).rounded()))
+            lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(bar)")
         }
         return lines.joined(separator: "\n")
     }
 
-    public var fieldNames: [String] { ["task", "sparsity", "nodes", "modules", "curve", "params", "model"] }
+    public var fieldNames: [String] { ["task", "sparsity", "nodes", "modules", "blocks", "curve", "params", "model"] }
 
     public func field(_ name: String) throws -> Value? {
         let c = circuit
@@ -37,16 +39,18 @@ public final class CircuitValue: NativeObject {
         case "sparsity": return .number(c.sparsity)
         case "model": return .native(model)
         case "nodes":
-            return .list(c.keptPerBlock.enumerated().flatMap { b, block in
-                Self.ranges((0..<c.width).filter { c.kept[b * c.width + $0] }).map { .string("\(block.name)[\($0)]") }
+            return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
+                Self.ranges((0..<c.sizes[b]).filter { c.kept[start + $0] }).map { .string("\(c.names[b])[\($0)]") }
             })
         case "modules":
             var totals: [(String, Int)] = []
-            for (name, kept) in c.keptPerBlock {
-                let kind = (name.hasPrefix("encoder") ? "encoder." : "decoder.") + (name.split(separator: ".").last.map(String.init) ?? name)
+            for (name, kept, _) in c.keptPerBlock {
+                let kind = Self.moduleKind(name)
                 if let i = totals.firstIndex(where: { $0.0 == kind }) { totals[i].1 += kept } else { totals.append((kind, kept)) }
             }
             return .record(Record(totals.map { ($0.0, .number(Double($0.1))) }))
+        case "blocks":
+            return .record(Record(c.keptPerBlock.map { ($0.name, .number(Double($0.kept) / Double($0.size))) }))
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
         case "params":
@@ -77,6 +81,13 @@ public final class CircuitValue: NativeObject {
     }
 
     public func isEqual(to other: any NativeObject) -> Bool { (other as? CircuitValue)?.circuit == circuit }
+
+    /// The module type of a block: `decoder.layers.1.cross_attention.query.weight` → `decoder.cross_attention`.
+    static func moduleKind(_ block: String) -> String {
+        let parts = block.split(separator: ".").map(String.init)
+        guard let side = parts.first, side == "encoder" || side == "decoder" else { return parts.first ?? block }
+        return side + "." + (parts.first { ["self_attention", "cross_attention", "feed_forward"].contains($0) } ?? parts.last ?? block)
+    }
 
     /// [3, 4, 5, 9] → ["3-5", "9"].
     static func ranges(_ units: [Int]) -> [String] {

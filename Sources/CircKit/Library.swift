@@ -8,7 +8,7 @@ public enum CircLibrary {
         let registry = Registry.standard()
         registry.register(section: "PCFG SET", PCFGBuiltins.make())
         registry.register(section: "Models", EngineBuiltins.make())
-        registry.register(section: "Circuits", CircuitBuiltins.make())
+        registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin()])
         return registry
     }
 

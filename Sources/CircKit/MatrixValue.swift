@@ -60,10 +60,29 @@ public final class MatrixValue: NativeObject {
     }
 
     private func write(_ text: String, to path: String) throws -> Value {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         do { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError("cannot write \(path): \(error.localizedDescription)") }
         return .null
+    }
+
+    /// The `matrix(values, rows, columns, title)` builtin: any table of numbers as a matrix value.
+    static func builtin() -> NativeFunction {
+        NativeFunction("matrix", [Parameter("values", .list), Parameter("rows", .list), Parameter("columns", .list),
+                                  Parameter("title", .string, default: .string(""))],
+                       returns: "matrix",
+                       doc: "A matrix value (heatmap print, .svg, .csv) from a list of rows of numbers and their row and column labels.") { args, _ in
+            let rows = try args.list(1).map(\.description), columns = try args.list(2).map(\.description)
+            let values = try args.list(0).enumerated().map { i, row -> [Double] in
+                guard case .list(let items) = row, items.count == columns.count else {
+                    throw RuntimeError("matrix: row \(i) must be a list of \(columns.count) numbers (one per column), got \(row.repr)")
+                }
+                return try items.map { item -> Double in
+                    guard case .number(let x) = item else { throw RuntimeError("matrix: row \(i) holds \(item.repr), not a number") }
+                    return x
+                }
+            }
+            guard values.count == rows.count else { throw RuntimeError("matrix: \(values.count) rows of values but \(rows.count) row labels") }
+            return .native(MatrixValue(title: try args.string(3), rows: rows, columns: columns, values: values))
+        }
     }
 
     /// Comma-separated, with a header row of column labels.

@@ -40,9 +40,10 @@ enum PCFGBuiltins {
             },
             NativeFunction("generate", [Parameter("n", .number), Parameter("seed", .number, default: .number(1)),
                                         Parameter("unary", .number, default: .number(0.75)), Parameter("nested", .number, default: .number(0.25)),
-                                        Parameter("random_probs", .bool, default: .bool(false))],
+                                        Parameter("random_probs", .bool, default: .bool(false)),
+                                        Parameter("like", .native("dataset"), default: .null)],
                            returns: "dataset",
-                           doc: "n PCFG SET-style samples from the reference's Markov-tree generator (P(unary), P(nested function), or per-sample random probabilities).") { args, _ in
+                           doc: "n PCFG SET-style samples from the reference's Markov-tree generator (P(unary), P(nested function), or per-sample random probabilities); like=data draws them with data's distribution of function counts and never repeats one of its sources.") { args, _ in
                 let n = try args.integer(0, name: "n", min: 0)
                 guard n <= maxSamples else { throw RuntimeError("generate: \(n) is more than \(maxSamples) samples") }
                 let (unary, nested) = (try args.number(2), try args.number(3))
@@ -53,6 +54,11 @@ enum PCFGBuiltins {
                 generator.unaryProbability = unary
                 generator.functionProbability = nested
                 generator.randomProbabilities = args[4] == .bool(true)
+                if args[5] != .null {
+                    let reference = try args.native(5, as: DatasetValue.self).samples
+                    let samples = try bridge { () throws(PCFGError) in try generator.samples(n, shapedLike: reference) }
+                    return .native(DatasetValue(name: "pcfgset", split: "generated", samples: samples))
+                }
                 return .native(DatasetValue(name: "pcfgset", split: "generated", samples: generator.samples(n)))
             },
             NativeFunction("load_dataset", [Parameter("path", .string)], returns: "dataset",

@@ -16,6 +16,7 @@ public enum FileSystem {
     /// Writes bytes atomically: a temporary file beside the target, then a rename.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: url, options: .atomic)
     }
 

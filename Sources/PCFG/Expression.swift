@@ -31,6 +31,20 @@ public indirect enum PCFGExpression: Sendable, Equatable {
     /// The prefix form, tokens separated by spaces.
     public var written: String { tokens.joined(separator: " ") }
 
+    /// How many functions the expression applies.
+    public var functionCount: Int {
+        switch self {
+        case .letters: 0
+        case .unary(_, let x): 1 + x.functionCount
+        case .binary(_, let x, let y): 1 + x.functionCount + y.functionCount
+        }
+    }
+
+    /// How many functions a written expression applies (its function-name tokens).
+    public static func functionCount(of source: String) -> Int {
+        source.split(separator: " ").reduce(0) { $0 + (PCFGFunction(rawValue: String($1)) == nil ? 0 : 1) }
+    }
+
     /// The prefix form as tokens.
     public var tokens: [String] {
         switch self {

@@ -32,16 +32,21 @@ public struct MarkovTreeGenerator: Sendable {
     public mutating func samples(_ count: Int) -> [Sample] {
         var out: [Sample] = []
         out.reserveCapacity(count)
-        let (unary, function) = (unaryProbability, functionProbability)
         while out.count < count {
-            if randomProbabilities { (unaryProbability, functionProbability) = (random.uniform(), random.uniform()) }
-            defer { (unaryProbability, functionProbability) = (unary, function) }
-            guard let expression = nextFunction(depth: 0) else { continue }
-            let source = expression.written
-            if source.utf8.count >= maxCharacters { continue }
-            out.append(Sample(source: source, target: expression.evaluate().joined(separator: " ")))
+            if let (sample, _) = nextSample() { out.append(sample) }
         }
         return out
+    }
+
+    /// One candidate sample with its number of functions, or nil when the tree was dropped.
+    mutating func nextSample() -> (Sample, functions: Int)? {
+        let (unary, function) = (unaryProbability, functionProbability)
+        if randomProbabilities { (unaryProbability, functionProbability) = (random.uniform(), random.uniform()) }
+        defer { (unaryProbability, functionProbability) = (unary, function) }
+        guard let expression = nextFunction(depth: 0) else { return nil }
+        let source = expression.written
+        if source.utf8.count >= maxCharacters { return nil }
+        return (Sample(source: source, target: expression.evaluate().joined(separator: " ")), expression.functionCount)
     }
 
     private mutating func nextFunction(depth: Int) -> PCFGExpression? {

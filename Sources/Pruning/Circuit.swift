@@ -7,17 +7,23 @@ public struct CircuitError: Error, CustomStringConvertible, Equatable {
     public let description: String
 }
 
-/// A discovered circuit: which units of which blocks a model keeps for a task.
+/// A discovered circuit: which units (node level) or weights (weight level) of which blocks a
+/// model keeps for a task.
 public struct Circuit: Sendable, Equatable {
+    /// What the masks select.
+    public enum Level: String, Sendable { case node, weight }
+
     /// Fingerprint of the model it belongs to.
     public let model: String
-    /// Block names, in model order.
+    /// Block names, in model order: node names, or linear-weight parameter names.
     public let names: [String]
-    /// Units per block.
-    public let width: Int
-    /// Kept flags, names.count × width.
+    /// Entries per block (the model width for nodes, out×in for weights).
+    public let sizes: [Int]
+    /// Kept flags, block after block.
     public let kept: [Bool]
-    /// What masked-out units become when the circuit runs.
+    /// Nodes or weights.
+    public let level: Level
+    /// What masked-out units become when the circuit runs (weights always become zero).
     public let ablation: DiscoveryOptions.Ablation
     /// The task it was found for, or the expression that built it (`swap | reverse`).
     public let task: String
@@ -27,27 +33,35 @@ public struct Circuit: Sendable, Equatable {
     public let curve: [DiscoveryEpoch]
 
     /// A circuit.
-    public init(model: String, names: [String], width: Int, kept: [Bool], ablation: DiscoveryOptions.Ablation,
+    public init(model: String, names: [String], sizes: [Int], kept: [Bool], level: Level = .node, ablation: DiscoveryOptions.Ablation,
                 task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = []) {
-        self.model = model; self.names = names; self.width = width; self.kept = kept
+        self.model = model; self.names = names; self.sizes = sizes; self.kept = kept; self.level = level
         self.ablation = ablation; self.task = task; self.parameters = parameters; self.curve = curve
     }
 
-    /// The circuit of binarised masks.
+    /// The circuit of binarised node masks.
     public init(masks: NodeMasks, model: String, ablation: DiscoveryOptions.Ablation, task: String, parameters: [String: String], curve: [DiscoveryEpoch]) {
-        self.init(model: model, names: masks.names, width: masks.width, kept: masks.logits.map { $0 > 0 }, ablation: ablation,
-                  task: task, parameters: parameters, curve: curve)
+        self.init(model: model, names: masks.names, sizes: masks.names.map { _ in masks.width }, kept: masks.logits.map { $0 > 0 },
+                  ablation: ablation, task: task, parameters: parameters, curve: curve)
     }
 
-    public static func == (a: Circuit, b: Circuit) -> Bool { a.model == b.model && a.names == b.names && a.kept == b.kept }
+    /// The circuit of binarised weight masks.
+    public init(masks: WeightMasks, model: String, task: String, parameters: [String: String], curve: [DiscoveryEpoch]) {
+        self.init(model: model, names: masks.names, sizes: masks.sizes, kept: masks.logits.map { $0 > 0 }, level: .weight,
+                  ablation: .zero, task: task, parameters: parameters, curve: curve)
+    }
+
+    public static func == (a: Circuit, b: Circuit) -> Bool { a.model == b.model && a.level == b.level && a.names == b.names && a.kept == b.kept }
 
     /// Fraction of units kept.
     public var sparsity: Double { Double(keptCount) / Double(max(1, kept.count)) }
     /// Number of units kept.
     public var keptCount: Int { kept.lazy.filter { $0 }.count }
-    /// Kept units per block, in order.
-    public var keptPerBlock: [(name: String, kept: Int)] {
-        names.enumerated().map { b, name in (name, (0..<width).filter { kept[b * width + $0] }.count) }
+    /// Each block's first entry in `kept`.
+    public var offsets: [Int] { sizes.indices.map { b in sizes[..<b].reduce(0, +) } }
+    /// Kept entries per block, in order, with the block's size.
+    public var keptPerBlock: [(name: String, kept: Int, size: Int)] {
+        zip(names.indices, offsets).map { b, start in (names[b], kept[start..<(start + sizes[b])].lazy.filter { $0 }.count, sizes[b]) }
     }
 
     // MARK: Set algebra
@@ -56,8 +70,11 @@ public struct Circuit: Sendable, Equatable {
         guard model == other.model else {
             throw CircuitError(description: "cannot combine circuits of different models: \(model.prefix(8)) (\(task)) and \(other.model.prefix(8)) (\(other.task))")
         }
-        guard names == other.names, width == other.width else { throw CircuitError(description: "circuits have different node layouts") }
-        return Circuit(model: model, names: names, width: width, kept: zip(kept, other.kept).map(rule), ablation: ablation,
+        guard level == other.level else {
+            throw CircuitError(description: "cannot combine a \(level.rawValue) circuit (\(task)) with a \(other.level.rawValue) circuit (\(other.task))")
+        }
+        guard names == other.names, sizes == other.sizes else { throw CircuitError(description: "circuits have different block layouts") }
+        return Circuit(model: model, names: names, sizes: sizes, kept: zip(kept, other.kept).map(rule), level: level, ablation: ablation,
                        task: "(\(task) \(symbol) \(other.task))")
     }
 
@@ -71,7 +88,7 @@ public struct Circuit: Sendable, Equatable {
     public func symmetricDifference(_ other: Circuit) throws(CircuitError) -> Circuit { try combined(other, "^") { $0 != $1 } }
     /// Units not in this.
     public var complement: Circuit {
-        Circuit(model: model, names: names, width: width, kept: kept.map { !$0 }, ablation: ablation, task: "~\(task)")
+        Circuit(model: model, names: names, sizes: sizes, kept: kept.map { !$0 }, level: level, ablation: ablation, task: "~\(task)")
     }
 
     /// Intersection over union of kept units (1 when both are empty).
@@ -88,13 +105,23 @@ public struct Circuit: Sendable, Equatable {
 
     // MARK: Running
 
-    /// Binary masks for this circuit, ablating to the mean activations over `examples` (or zero).
-    public func masks(for model: TransformerModel, examples: [Example]) -> NodeMasks {
-        let masks = NodeMasks(config: model.config, initial: 1)
-        masks.logits = kept.map { $0 ? 1 : -1 }
-        masks.isBinary = true
-        if ablation == .mean { masks.ablation = Discovery.meanActivations(model, Discovery.batches(examples, size: 64), masks: masks) }
-        return masks
+    /// The circuit ready to run on `model`: node circuits as binary masks ablating to the mean
+    /// activations over `examples` (or zero); weight circuits as a copy of the model with the
+    /// weights outside the circuit set to zero.
+    public func instance(for model: TransformerModel, examples: [Example]) -> CircuitInstance {
+        switch level {
+        case .node:
+            let masks = NodeMasks(config: model.config, initial: 1)
+            masks.logits = kept.map { $0 ? 1 : -1 }
+            masks.isBinary = true
+            if ablation == .mean { masks.ablation = Discovery.meanActivations(model, Discovery.batches(examples, size: 64), masks: masks) }
+            return CircuitInstance(model: model, masks: masks)
+        case .weight:
+            let masks = WeightMasks(parameters: model.parameters, initial: 1)
+            masks.logits = kept.map { $0 ? 1 : -1 }
+            masks.isBinary = true
+            return CircuitInstance(model: masks.maskedModel(model), masks: nil)
+        }
     }
 
     // MARK: Files
@@ -109,12 +136,14 @@ public struct Circuit: Sendable, Equatable {
         metadata["model"] = model
         metadata["task"] = task
         metadata["ablation"] = ablation.rawValue
+        metadata["level"] = level.rawValue
+        metadata["blocks"] = names.joined(separator: ",")
         metadata["curve"] = curve.map { "\($0.epoch) \($0.loss) \($0.kept)" }.joined(separator: ";")
         metadata["parameters"] = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
         let values = kept.map { Float($0 ? 1 : 0) }
         try values.withUnsafeBufferPointer { buffer in
-            let tensors = names.enumerated().map { b, name in
-                SafeTensors.Tensor(name: name, shape: [width], values: UnsafeBufferPointer(rebasing: buffer[(b * width)..<((b + 1) * width)]))
+            let tensors = zip(names.indices, offsets).map { b, start in
+                SafeTensors.Tensor(name: names[b], shape: [sizes[b]], values: UnsafeBufferPointer(rebasing: buffer[start..<(start + sizes[b])]))
             }
             try SafeTensors.write(tensors, metadata: metadata, to: path)
         }
@@ -128,15 +157,18 @@ public struct Circuit: Sendable, Equatable {
         guard let model = m["model"], let task = m["task"], let ablation = m["ablation"].flatMap(DiscoveryOptions.Ablation.init(rawValue:)) else {
             throw fail("metadata lacks model, task or ablation")
         }
-        let names = file.tensors.keys.sorted { blockOrder($0) < blockOrder($1) }
-        guard let width = names.first.flatMap({ file.tensors[$0]?.shape.first }), width > 0,
-              names.allSatisfy({ file.tensors[$0]?.shape == [width] }) else { throw fail("blocks must all be 1-D of one width") }
-        var kept: [Bool] = []
+        guard let level = Level(rawValue: m["level"] ?? "node") else { throw fail("unknown level '\(m["level"] ?? "")'") }
+        let names = m["blocks"].map { $0.split(separator: ",").map(String.init) } ?? file.tensors.keys.sorted { blockOrder($0) < blockOrder($1) }
+        guard Set(names) == Set(file.tensors.keys), Set(names).count == names.count else { throw fail("its block list does not match its tensors") }
+        var kept: [Bool] = [], sizes: [Int] = []
         for name in names {
-            guard let entry = file.tensors[name] else { continue }
-            let values = file.data[entry.offset..<(entry.offset + width)]
+            guard let entry = file.tensors[name], entry.shape.count == 1, let size = entry.shape.first, size > 0 else {
+                throw fail("block '\(name)' must be a non-empty 1-D tensor")
+            }
+            let values = file.data[entry.offset..<(entry.offset + size)]
             guard values.allSatisfy({ $0 == 0 || $0 == 1 }) else { throw fail("block '\(name)' holds values other than 0 and 1") }
             kept += values.map { $0 == 1 }
+            sizes.append(size)
         }
         let parameters = (m["parameters"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [String: String]) ?? [:]
         let curve: [DiscoveryEpoch] = (m["curve"] ?? "").split(separator: ";").compactMap { line in
@@ -144,7 +176,7 @@ public struct Circuit: Sendable, Equatable {
             guard parts.count == 3, let e = Int(parts[0]), let l = Double(parts[1]), let k = Double(parts[2]) else { return nil }
             return DiscoveryEpoch(epoch: e, loss: l, kept: k)
         }
-        return Circuit(model: model, names: names, width: width, kept: kept, ablation: ablation, task: task, parameters: parameters, curve: curve)
+        return Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: ablation, task: task, parameters: parameters, curve: curve)
     }
 
     /// Sort key putting blocks in model order: encoder layers, then decoder layers, by layer then block kind.
@@ -155,4 +187,16 @@ public struct Circuit: Sendable, Equatable {
         let kind = ["self_attention": 0, "cross_attention": 1, "feed_forward": 2][String(parts.last ?? "")] ?? 3
         return (side, layer, kind)
     }
+}
+
+/// A circuit ready to run: the model it runs on (a pruned copy for weight circuits) and its
+/// node masks (nil for weight circuits).
+public struct CircuitInstance {
+    /// The model to run.
+    public let model: TransformerModel
+    /// Node masks to run it with, if any.
+    public let masks: NodeMasks?
+
+    /// A model and the node masks (if any) to run it with.
+    public init(model: TransformerModel, masks: NodeMasks?) { self.model = model; self.masks = masks }
 }

@@ -84,59 +84,79 @@ public enum Discovery {
         return sums.indices.map { Float(sums[$0] / max(1, counts[$0 / d])) }
     }
 
-    /// Runs discovery; nil when `shouldStop` ended it early (no half-trained circuit).
+    /// Runs node-level discovery; nil when `shouldStop` ended it early (no half-trained circuit).
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
                                 onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
         let trainer = MaskTrainer(model, examples: examples, options: options)
-        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * trainer.batches.count)
+        guard optimise(trainer, options: options, onEpoch: { onEpoch($0, trainer.masks) }, shouldStop: shouldStop) else { return nil }
+        trainer.masks.isBinary = true
+        return trainer.masks
+    }
+
+    /// Runs weight-level discovery; nil when `shouldStop` ended it early.
+    public static func discoverWeights(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
+                                       onEpoch: (DiscoveryEpoch, WeightMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> WeightMasks? {
+        let trainer = WeightMaskTrainer(model, examples: examples, options: options)
+        guard optimise(trainer, options: options, onEpoch: { onEpoch($0, trainer.masks) }, shouldStop: shouldStop) else { return nil }
+        trainer.masks.isBinary = true
+        return trainer.masks
+    }
+
+    /// The continuous-sparsification loop shared by both levels: epochs over the batches in a
+    /// seeded order, cosine-decayed learning rate, temperature × max_temp^(1/epochs) per epoch.
+    /// False when `shouldStop` ended it.
+    static func optimise(_ learner: MaskLearning, options: DiscoveryOptions,
+                         onEpoch: (DiscoveryEpoch) -> Void, shouldStop: () -> Bool) -> Bool {
+        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * learner.batchCount)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
-        var order = Array(trainer.batches.indices)
+        var order = Array(0..<learner.batchCount)
         var shuffler = SeededRandom(seed: options.seed, stream: "discovery")
         var step = 0
         for epoch in 0..<options.epochs {
             var total = 0.0
             for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
             for i in order {
-                if shouldStop() { return nil }
-                total += trainer.step(i, learningRate: Float(schedule.rate(at: step)))
+                if shouldStop() { return false }
+                total += learner.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, trainer.batches.count)), kept: trainer.masks.keptFraction), trainer.masks)
-            trainer.masks.temperature *= growth
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, learner.batchCount)), kept: learner.keptFraction))
+            learner.temperature *= growth
         }
-        trainer.masks.isBinary = true
-        return trainer.masks
+        return true
     }
 }
 
-/// The optimisation state of discovery: masks, fixed batches with the base model's distributions
-/// as soft targets, and AdamW on the mask logits. Weights stay frozen.
-public final class MaskTrainer {
-    /// The model whose nodes are masked.
-    public let model: TransformerModel
-    /// The masks being learnt.
-    public let masks: NodeMasks
-    /// The task's batches.
-    public let batches: [Batch]
+/// Mask logits learnt by continuous sparsification, batch by batch.
+protocol MaskLearning: AnyObject {
+    /// Batches per epoch.
+    var batchCount: Int { get }
+    /// Fraction of masks with a positive logit.
+    var keptFraction: Double { get }
+    /// The temperature T of the soft masks.
+    var temperature: Float { get set }
+    /// One update on batch `i`; returns its loss.
+    func step(_ i: Int, learningRate: Float) -> Double
+}
+
+/// The task's fixed batches with the base model's output distributions on them: the soft
+/// targets of discovery at either level.
+final class TargetDistributions {
+    /// The batches, of similar lengths.
+    let batches: [Batch]
     private let targets: [[Float]]
     private let weights: [[Float]]
-    private let optimizer: AdamW
-    private let lambda: Float
 
-    /// Masks at `maskInit`, the ablation values, and the base model's distributions on every batch.
-    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions) {
-        self.model = model
-        self.masks = NodeMasks(config: model.config, initial: options.maskInit)
-        self.batches = Discovery.batches(examples, size: options.batchSize)
-        if options.ablation == .mean { masks.ablation = Discovery.meanActivations(model, batches, masks: masks) }
-        self.targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
-        self.weights = batches.map(Discovery.rowWeights)
-        self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
-        self.lambda = options.lambda
+    /// Batches of `batchSize` over the examples and `model`'s distributions on each.
+    init(_ model: TransformerModel, examples: [Example], batchSize: Int) {
+        batches = Discovery.batches(examples, size: batchSize)
+        targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+        weights = batches.map(Discovery.rowWeights)
     }
 
-    /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.
-    public func step(_ i: Int, learningRate: Float) -> Double {
+    /// Runs `model` (with node masks, if any) on batch `i`: the soft cross-entropy against the
+    /// targets, its gradient with respect to the logits, and the pass for the backward.
+    func loss(_ model: TransformerModel, batch i: Int, masks: BlockMasks?) -> (Double, [Float], ForwardPass) {
         let batch = batches[i], v = model.config.targetVocabulary
         var random = SeededRandom(seed: 0)
         let pass = model.forward(batch, masks: masks, random: &random)
@@ -144,6 +164,41 @@ public final class MaskTrainer {
         var dLogits = [Float](repeating: 0, count: rows * v)
         let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
                                      dlogits: &dLogits, rows: rows, classes: v)
+        return (loss, dLogits, pass)
+    }
+}
+
+/// The optimisation state of node-level discovery: masks, the soft targets, and AdamW on the
+/// mask logits. Weights stay frozen.
+public final class MaskTrainer: MaskLearning {
+    /// The model whose nodes are masked.
+    public let model: TransformerModel
+    /// The masks being learnt.
+    public let masks: NodeMasks
+    private let targets: TargetDistributions
+    private let optimizer: AdamW
+    private let lambda: Float
+
+    /// Masks at `maskInit`, the ablation values, and the base model's distributions on every batch.
+    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions) {
+        self.model = model
+        self.masks = NodeMasks(config: model.config, initial: options.maskInit)
+        self.targets = TargetDistributions(model, examples: examples, batchSize: options.batchSize)
+        if options.ablation == .mean { masks.ablation = Discovery.meanActivations(model, targets.batches, masks: masks) }
+        self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
+        self.lambda = options.lambda
+    }
+
+    var batchCount: Int { targets.batches.count }
+    var keptFraction: Double { masks.keptFraction }
+    var temperature: Float {
+        get { masks.temperature }
+        set { masks.temperature = newValue }
+    }
+
+    /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.
+    public func step(_ i: Int, learningRate: Float) -> Double {
+        let (loss, dLogits, pass) = targets.loss(model, batch: i, masks: masks)
         masks.gradients = [Float](repeating: 0, count: masks.logits.count)
         model.backward(pass, dLogits: dLogits, grads: nil)
         var penalty = 0.0
@@ -166,15 +221,16 @@ public struct CircuitScore: Sendable {
     /// Tokens scored.
     public let tokens: Int
 
-    /// Scores masks (as they are: binary or soft) against the base model on examples, teacher forced;
-    /// `counts(example, position)` picks the target positions scored (all non-pad ones by default).
-    public static func evaluate(_ model: TransformerModel, masks: NodeMasks, examples: [Example], batchSize: Int = 64,
+    /// Scores a circuit (its masks as they are: binary or soft) against the base model on examples,
+    /// teacher forced; `counts(example, position)` picks the target positions scored (all non-pad ones by default).
+    public static func evaluate(_ model: TransformerModel, circuit instance: CircuitInstance, examples: [Example], batchSize: Int = 64,
                                 counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
         var jsd = 0.0, kl = 0.0, tokens = 0
         let v = model.config.targetVocabulary
         for chunk in Discovery.chunks(examples, size: batchSize) {
             let batch = Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
-            let base = Discovery.probabilities(model, batch, masks: nil), circuit = Discovery.probabilities(model, batch, masks: masks)
+            let base = Discovery.probabilities(model, batch, masks: nil)
+            let circuit = Discovery.probabilities(instance.model, batch, masks: instance.masks)
             for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
                 let (example, position) = (chunk[row / batch.targetLength], row % batch.targetLength)
                 guard counts(example, position) else { continue }

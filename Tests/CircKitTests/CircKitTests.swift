@@ -53,6 +53,38 @@ func circ(_ source: String) -> (output: String, error: Diagnostic?) {
         #expect(circ("print(len(generate(5, unary=1, nested=0.5)))").output == "5")
     }
 
+    @Test func generateCanFollowADatasetsShape() {
+        let path = NSTemporaryDirectory() + "circ-shape-\(UUID().uuidString).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = circ("""
+        write("\(path)", "reverse A1 B1;B1 A1\\ncopy reverse C1 D1;D1 C1\\n")
+        ref = load_dataset("\(path)")
+        g = generate(4, seed=2, like=ref)
+        counts = map(g.src, fn(s) { len(filter(split(s), fn(w) { any(tasks(), fn(t) { t == w }) })) })
+        print(sorted(counts), g == generate(4, seed=2, like=ref))
+        """)
+        #expect(result.error == nil)
+        #expect(result.output == "[1, 1, 2, 2] true")
+        #expect(circ("generate(3, like=3)").error?.message.contains("like") == true)
+    }
+
+    @Test func matricesFromLists() throws {
+        let folder = NSTemporaryDirectory() + "circ-matrix-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = circ("""
+        m = matrix([[1, 0.5], [0, 0.25]], ["a", "b"], ["x", "y"], "demo")
+        print(m.values, m.rows)
+        m.svg("\(folder)/sub/demo.svg")
+        write("\(folder)/other/note.txt", "made")
+        """)
+        #expect(result.output == "[[1, 0.5], [0, 0.25]] [\"a\", \"b\"]")
+        #expect(FileManager.default.fileExists(atPath: folder + "/sub/demo.svg"))
+        #expect(FileManager.default.fileExists(atPath: folder + "/other/note.txt"))
+        #expect(circ("matrix([[1]], [\"a\"], [\"x\", \"y\"])").error?.message == "matrix: row 0 must be a list of 2 numbers (one per column), got [1]")
+        #expect(circ("matrix([[\"q\"]], [\"a\"], [\"x\"])").error?.message == "matrix: row 0 holds \"q\", not a number")
+        #expect(circ("matrix([[1]], [\"a\", \"b\"], [\"x\"])").error?.message == "matrix: 1 rows of values but 2 row labels")
+    }
+
     @Test func datasetsSaveAndLoadInBothFormats() {
         let stem = NSTemporaryDirectory() + "circ-ds-\(UUID().uuidString)"
         defer { for ext in [".src", ".tgt", ".csv"] { try? FileManager.default.removeItem(atPath: stem + ext) } }

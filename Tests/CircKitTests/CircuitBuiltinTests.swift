@@ -25,4 +25,27 @@ import Testing
         let cached = try FileManager.default.contentsOfDirectory(atPath: folder + "/cache/circuits")
         #expect(cached.count == 2)
     }
+
+    @Test func weightCircuitsRunAndSaveThroughTheLanguage() throws {
+        let folder = NSTemporaryDirectory() + "circ-weights-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        setenv("CIRC_CACHE", folder + "/cache", 1)
+        let result = circ("""
+        m = train(dataset("copy", n=600), layers=1, d=16, epochs=2, batch=32, out="\(folder)/a.safetensors")
+        w = discover(m, "copy", n=64, epochs=3, level="weight")
+        n = discover(m, "copy", n=64, epochs=3)
+        print(w.params.level, w.params.ablation, w.params.lambda, keys(w.modules))
+        print(len(w.blocks), eval(w, "copy", n=16).n, type(predict(w, "copy A1 B1")))
+        save(w, "\(folder)/w.safetensors")
+        print(load("\(folder)/w.safetensors") == w, (w | w) == w)
+        w | n
+        """)
+        #expect(result.output == """
+        weight zero 1e-05 ["encoder.self_attention", "encoder.feed_forward", "decoder.self_attention", "decoder.cross_attention", "decoder.feed_forward", "projection"]
+        17 16 string
+        true true
+        """)
+        #expect(result.error?.message == "cannot combine a weight circuit (copy) with a node circuit (copy)")
+    }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import PCFG
+@testable import PCFG
 import Testing
 
 /// `../shared/data/pcfgset` beside the repository.
@@ -110,6 +110,37 @@ let dataFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
         again.randomProbabilities = true
         #expect(again.samples(2000) == deep)
         #expect(deep.allSatisfy { (try? PCFGExpression.parse($0.source).evaluate().joined(separator: " ")) == $0.target })
+    }
+
+    @Test func shapedSamplesFollowTheReferenceFunctionCounts() throws {
+        let dev = try DataFiles.readPair(source: dataFolder + "/dev.src", target: dataFolder + "/dev.tgt")
+        let reference = Array(dev.prefix(600))
+        var generator = MarkovTreeGenerator(seed: 4)
+        let shaped = try generator.samples(3000, shapedLike: reference)
+        #expect(shaped.count == 3000)
+        var wanted: [Int: Int] = [:], got: [Int: Int] = [:]
+        for s in reference { wanted[PCFGExpression.functionCount(of: s.source), default: 0] += 1 }
+        for s in shaped { got[PCFGExpression.functionCount(of: s.source), default: 0] += 1 }
+        #expect(Set(got.keys) == Set(wanted.keys))
+        for (k, n) in wanted { #expect(abs(Double(got[k] ?? 0) - 5 * Double(n)) <= 1, "\(k) functions") }
+        let longest = reference.map { $0.target.split(separator: " ").count }.max() ?? 0
+        #expect(shaped.allSatisfy { $0.target.split(separator: " ").count <= longest })
+        #expect(Set(shaped.map(\.source)).isDisjoint(with: reference.map(\.source)))
+        #expect(shaped.allSatisfy { (try? PCFGExpression.parse($0.source).evaluate().joined(separator: " ")) == $0.target })
+        var again = MarkovTreeGenerator(seed: 4)
+        #expect(try again.samples(3000, shapedLike: reference) == shaped)
+    }
+
+    @Test func quotasAddUpAndFollowTheHistogram() {
+        let quota = MarkovTreeGenerator.quotas(10, histogram: [1, 1, 2, 3, 3, 3])
+        #expect(quota.values.reduce(0, +) == 10)
+        #expect(quota == [1: 3, 2: 2, 3: 5])
+    }
+
+    @Test func referenceWithoutFunctionsIsRefused() {
+        var generator = MarkovTreeGenerator(seed: 1)
+        #expect(throws: PCFGError.self) { try generator.samples(5, shapedLike: [Sample(source: "A1 B1", target: "A1 B1")]) }
+        #expect(throws: PCFGError.self) { try generator.samples(5, shapedLike: []) }
     }
 
     private func letterArguments(_ expression: PCFGExpression) -> [[String]] {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct CircuitAlgebra {
     private func random(_ seed: UInt64, model: String = "m1") -> Circuit {
         var generator = SeededRandom(seed: seed)
-        return Circuit(model: model, names: ["a", "b"], width: 8, kept: (0..<16).map { _ in generator.uniform() < 0.5 },
+        return Circuit(model: model, names: ["a", "b"], sizes: [8, 8], kept: (0..<16).map { _ in generator.uniform() < 0.5 },
                        ablation: .mean, task: "t\(seed)")
     }
 
@@ -33,7 +33,7 @@ import Testing
     @Test func saveThenLoadGivesTheSameCircuit() throws {
         let path = NSTemporaryDirectory() + "circuit-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let circuit = Circuit(model: "m1", names: ["encoder.layers.0.self_attention", "encoder.layers.0.feed_forward"], width: 4,
+        let circuit = Circuit(model: "m1", names: ["encoder.layers.0.self_attention", "encoder.layers.0.feed_forward"], sizes: [4, 4],
                               kept: [true, false, true, true, false, false, true, false], ablation: .zero, task: "copy",
                               parameters: ["epochs": "40"], curve: [DiscoveryEpoch(epoch: 0, loss: 1.5, kept: 0.5)])
         try circuit.save(to: path)
@@ -41,5 +41,18 @@ import Testing
         #expect(loaded == circuit)
         #expect(loaded.ablation == .zero && loaded.task == "copy" && loaded.parameters == ["epochs": "40"])
         #expect(loaded.curve.first?.loss == 1.5)
+    }
+
+    @Test func weightCircuitsKeepTheirBlockSizesAndLevel() throws {
+        let path = NSTemporaryDirectory() + "circuit-\(UUID().uuidString).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let circuit = Circuit(model: "m1", names: ["projection.weight", "encoder.layers.0.self_attention.query.weight"], sizes: [3, 2],
+                              kept: [true, false, true, false, true], level: .weight, ablation: .zero, task: "copy")
+        try circuit.save(to: path)
+        let loaded = try Circuit.load(path)
+        #expect(loaded == circuit && loaded.sizes == [3, 2] && loaded.level == .weight)
+        #expect(loaded.keptPerBlock.map(\.kept) == [2, 1])
+        let nodes = Circuit(model: "m1", names: ["a", "b"], sizes: [3, 2], kept: [true, false, true, false, true], ablation: .zero, task: "reverse")
+        #expect(throws: CircuitError(description: "cannot combine a weight circuit (copy) with a node circuit (reverse)")) { try circuit.union(nodes) }
     }
 }

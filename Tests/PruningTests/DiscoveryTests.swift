@@ -31,20 +31,47 @@ private let copyModel: TransformerModel = {
         let examples = copyExamples(.test, 100)
         let all = NodeMasks(config: copyModel.config, initial: 1)
         all.isBinary = true
-        #expect(CircuitScore.evaluate(copyModel, masks: all, examples: examples).faithfulness == 1)
+        #expect(CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: copyModel, masks: all), examples: examples).faithfulness == 1)
         let none = NodeMasks(config: copyModel.config, initial: -1)
         none.isBinary = true
-        #expect(CircuitScore.evaluate(copyModel, masks: none, examples: examples).faithfulness < 0.5)
+        #expect(CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: copyModel, masks: none), examples: examples).faithfulness < 0.5)
     }
 
     @Test func discoveryForCopyFindsAFaithfulSparseCircuit() throws {
         let options = DiscoveryOptions()
         var epochs: [DiscoveryEpoch] = []
         let masks = try #require(Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epoch, _ in epochs.append(epoch) }))
-        let score = CircuitScore.evaluate(copyModel, masks: masks, examples: copyExamples(.test, 200))
+        let score = CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: copyModel, masks: masks), examples: copyExamples(.test, 200))
         #expect(epochs.count == options.epochs)
         #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
         #expect(masks.keptFraction < 0.5, "kept \(masks.keptFraction)")
+    }
+
+    @Test func weightDiscoveryForCopyFindsAFaithfulSparseCircuit() throws {
+        var options = DiscoveryOptions()
+        options.epochs = 20
+        options.lambda = 1e-5
+        let masks = try #require(Discovery.discoverWeights(copyModel, examples: copyExamples(.train, 300), options: options))
+        let score = CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: masks.maskedModel(copyModel), masks: nil),
+                                          examples: copyExamples(.test, 200))
+        #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
+        #expect(masks.keptFraction < 0.5, "kept \(masks.keptFraction)")
+        let circuit = Circuit(masks: masks, model: "m", task: "copy", parameters: [:], curve: [])
+        let instance = circuit.instance(for: copyModel, examples: [])
+        let pruned = masks.names.reduce(0) { total, name in
+            let w = instance.model.parameters[name], count = instance.model.parameters.entry(name)?.count ?? 0
+            return total + (0..<count).filter { w[$0] == 0 }.count
+        }
+        #expect(pruned == circuit.kept.count - circuit.keptCount)
+    }
+
+    @Test func allWeightsAreFullyFaithful() {
+        let masks = WeightMasks(parameters: copyModel.parameters, initial: 1)
+        masks.isBinary = true
+        let score = CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: masks.maskedModel(copyModel), masks: nil), examples: copyExamples(.test, 50))
+        #expect(score.faithfulness == 1)
+        #expect(masks.names.contains("projection.weight") && masks.names.contains("encoder.layers.0.feed_forward.linear_2.weight"))
+        #expect(!masks.names.contains { $0.contains("embedding") || $0.hasSuffix(".bias") })
     }
 
     @Test func stoppingDiscoveryYieldsNoCircuit() {

@@ -59,3 +59,30 @@ import Transformer
         #expect(masks.keptFraction == 0)
     }
 }
+
+@Suite struct WeightMaskGradients {
+    @Test func weightMaskGradientsMatchFiniteDifferences() {
+        let config = ModelConfig(layers: 1, width: 4, sourceVocabulary: 9, targetVocabulary: 8)
+        let model = TransformerModel(config: config, seed: 5)
+        let examples = [Example(source: [3, 4, 5], target: [3, 4]), Example(source: [6, 7], target: [5, 6, 7])]
+        var options = DiscoveryOptions()
+        options.lambda = 0.01
+        let trainer = WeightMaskTrainer(model, examples: examples, options: options)
+        trainer.masks.temperature = 3
+        var random = SeededRandom(seed: 2)
+        for k in trainer.masks.logits.indices { trainer.masks.logits[k] = Float(random.uniform() * 2 - 1) }
+        let (_, gradients) = trainer.lossAndGradients(0)
+        var worst: Float = 0
+        for k in stride(from: 0, to: gradients.count, by: 3) {
+            let saved = trainer.masks.logits[k], eps: Float = 1e-2
+            trainer.masks.logits[k] = saved + eps
+            let plus = trainer.lossAndGradients(0).0
+            trainer.masks.logits[k] = saved - eps
+            let minus = trainer.lossAndGradients(0).0
+            trainer.masks.logits[k] = saved
+            let numeric = Float((plus - minus) / Double(2 * eps))
+            worst = max(worst, abs(numeric - gradients[k]) / max(2e-2, abs(numeric) + abs(gradients[k])))
+        }
+        #expect(worst < 5e-2)
+    }
+}
