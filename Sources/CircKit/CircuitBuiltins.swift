@@ -18,7 +18,7 @@ enum CircuitBuiltins {
                                         Parameter("n", .number, default: .number(1000)), Parameter("batch", .number, default: .number(64)),
                                         Parameter("seed", .number, default: .number(1)), Parameter("cache", .bool, default: .bool(true))],
                            returns: "circuit",
-                           doc: "Finds the task's circuit by continuous sparsification of node masks (or of weight masks, level=\"weight\"; pruned weights become zero); lambda defaults to 1e-4 for nodes and \(formatNumber(Double(Discovering.weightLambda))) for weights; results are cached by every input.") { args, context in
+                           doc: "Finds the task's circuit by continuous sparsification of node masks (or of weight masks, level=\"weight\"; pruned weights become zero); lambda defaults to 1e-4 for nodes and 1e-5 for weights; results are cached by every input.") { args, context in
                 try Discovering.run(args, context)
             },
             NativeFunction("iou", [Parameter("a", .native("circuit")), Parameter("b", .native("circuit"))], returns: "number",

@@ -105,11 +105,12 @@ public enum Discovery {
     /// The continuous-sparsification loop shared by both levels: epochs over the batches in a
     /// seeded order, cosine-decayed learning rate, temperature × max_temp^(1/epochs) per epoch.
     /// False when `shouldStop` ended it.
-    static func optimise(_ learner: MaskLearning, options: DiscoveryOptions,
+    static func optimise(_ learner: some MaskLearning, options: DiscoveryOptions,
                          onEpoch: (DiscoveryEpoch) -> Void, shouldStop: () -> Bool) -> Bool {
-        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * learner.batchCount)
+        let batchCount = learner.targets.batches.count
+        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batchCount)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
-        var order = Array(0..<learner.batchCount)
+        var order = Array(0..<batchCount)
         var shuffler = SeededRandom(seed: options.seed, stream: "discovery")
         var step = 0
         for epoch in 0..<options.epochs {
@@ -120,21 +121,33 @@ public enum Discovery {
                 total += learner.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, learner.batchCount)), kept: learner.keptFraction))
-            learner.temperature *= growth
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batchCount)), kept: learner.masks.keptFraction))
+            learner.masks.temperature *= growth
         }
         return true
     }
 }
 
+/// Soft masks of continuous sparsification: logits s and the temperature T of m = sigmoid(T·s).
+public protocol SoftMasks: AnyObject {
+    /// The logits; s > 0 is kept.
+    var logits: [Float] { get set }
+    /// The temperature T.
+    var temperature: Float { get set }
+}
+
+extension SoftMasks {
+    /// Fraction of masks kept (s > 0).
+    public var keptFraction: Double { Double(logits.filter { $0 > 0 }.count) / Double(max(1, logits.count)) }
+}
+
 /// Mask logits learnt by continuous sparsification, batch by batch.
 protocol MaskLearning: AnyObject {
-    /// Batches per epoch.
-    var batchCount: Int { get }
-    /// Fraction of masks with a positive logit.
-    var keptFraction: Double { get }
-    /// The temperature T of the soft masks.
-    var temperature: Float { get set }
+    associatedtype Masks: SoftMasks
+    /// The masks being learnt.
+    var masks: Masks { get }
+    /// The task's batches and soft targets.
+    var targets: TargetDistributions { get }
     /// One update on batch `i`; returns its loss.
     func step(_ i: Int, learningRate: Float) -> Double
 }
@@ -175,7 +188,7 @@ public final class MaskTrainer: MaskLearning {
     public let model: TransformerModel
     /// The masks being learnt.
     public let masks: NodeMasks
-    private let targets: TargetDistributions
+    let targets: TargetDistributions
     private let optimizer: AdamW
     private let lambda: Float
 
@@ -187,13 +200,6 @@ public final class MaskTrainer: MaskLearning {
         if options.ablation == .mean { masks.ablation = Discovery.meanActivations(model, targets.batches, masks: masks) }
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda
-    }
-
-    var batchCount: Int { targets.batches.count }
-    var keptFraction: Double { masks.keptFraction }
-    var temperature: Float {
-        get { masks.temperature }
-        set { masks.temperature = newValue }
     }
 
     /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.

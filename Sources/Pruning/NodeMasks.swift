@@ -5,7 +5,7 @@ import Transformer
 /// Circuit discovery's node masks: one logit s per hidden unit of every attention and
 /// feed-forward block output. The soft mask is m = sigmoid(T·s); the masked output is
 /// a·m + (1−m)·ablation. Binarised masks keep the units with s > 0.
-public final class NodeMasks: BlockMasks {
+public final class NodeMasks: BlockMasks, SoftMasks {
     /// The block (node) names, in model order: `encoder.layers.0.self_attention`, ….
     public let names: [String]
     /// Units per block (the model width).
@@ -42,9 +42,6 @@ public final class NodeMasks: BlockMasks {
         if isBinary { return logits[position] > 0 ? 1 : 0 }
         return 1 / (1 + expf(-temperature * logits[position]))
     }
-
-    /// Fraction of units kept (s > 0).
-    public var keptFraction: Double { Double(logits.filter { $0 > 0 }.count) / Double(max(1, logits.count)) }
 
     public func apply(_ name: String, output: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
         guard let block = index[name] else { return }

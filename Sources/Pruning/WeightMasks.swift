@@ -5,7 +5,7 @@ import Transformer
 /// layer (attention query/key/value/output, feed-forward linear_1/linear_2, the projection).
 /// The soft mask is m = sigmoid(T·s) and the model runs with W·m; binarised masks keep s > 0.
 /// A pruned weight is zero: mean ablation is a property of activations, not of weights.
-public final class WeightMasks {
+public final class WeightMasks: SoftMasks {
     /// The masked weights' parameter names, in model order.
     public let names: [String]
     /// Weights per name.
@@ -41,9 +41,6 @@ public final class WeightMasks {
         return 1 / (1 + expf(-temperature * logits[k]))
     }
 
-    /// Fraction of weights kept (s > 0).
-    public var keptFraction: Double { Double(logits.filter { $0 > 0 }.count) / Double(max(1, logits.count)) }
-
     /// Writes W·m of `original` into `target` for every masked weight (other parameters are left as they are).
     public func apply(from original: ParameterSet, to target: ParameterSet) {
         for (b, name) in names.enumerated() {
@@ -70,7 +67,7 @@ public final class WeightMaskTrainer: MaskLearning {
     public let masks: WeightMasks
     private let working: TransformerModel
     private let grads: ParameterSet
-    private let targets: TargetDistributions
+    let targets: TargetDistributions
     private let optimizer: AdamW
     private let lambda: Float
 
@@ -83,13 +80,6 @@ public final class WeightMaskTrainer: MaskLearning {
         self.targets = TargetDistributions(model, examples: examples, batchSize: options.batchSize)
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda
-    }
-
-    var batchCount: Int { targets.batches.count }
-    var keptFraction: Double { masks.keptFraction }
-    var temperature: Float {
-        get { masks.temperature }
-        set { masks.temperature = newValue }
     }
 
     /// One update on batch `i`: the loss and its gradient (below), then AdamW. Returns the loss.

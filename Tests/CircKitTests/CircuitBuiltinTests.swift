@@ -3,12 +3,18 @@ import CircLang
 import Foundation
 import Testing
 
+/// A fresh temporary folder, made the circuit cache's home ($CIRC_CACHE = folder/cache).
+private func scratchFolderWithCache() throws -> String {
+    let folder = NSTemporaryDirectory() + "circ-circuits-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    setenv("CIRC_CACHE", folder + "/cache", 1)
+    return folder
+}
+
 @Suite(.serialized) struct CircuitBuiltins {
     @Test func discoverIsCachedAndAlgebraChecksModels() throws {
-        let folder = NSTemporaryDirectory() + "circ-circuits-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolderWithCache()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        setenv("CIRC_CACHE", folder + "/cache", 1)
         let result = circ("""
         m = train(dataset("copy", n=600), layers=1, d=16, epochs=2, batch=32, out="\(folder)/a.safetensors")
         other = train(dataset("copy", n=600), layers=1, d=16, epochs=2, batch=32, seed=9, out="\(folder)/b.safetensors")
@@ -27,10 +33,8 @@ import Testing
     }
 
     @Test func weightCircuitsRunAndSaveThroughTheLanguage() throws {
-        let folder = NSTemporaryDirectory() + "circ-weights-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolderWithCache()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        setenv("CIRC_CACHE", folder + "/cache", 1)
         let result = circ("""
         m = train(dataset("copy", n=600), layers=1, d=16, epochs=2, batch=32, out="\(folder)/a.safetensors")
         w = discover(m, "copy", n=64, epochs=3, level="weight")
