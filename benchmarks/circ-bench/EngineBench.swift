@@ -54,6 +54,10 @@ struct EngineBench {
         let maskSeconds = best(heavy ? 1 : repeats) { _ = maskTrainer.step(0, learningRate: 0.1) }
         emit(["layers": layers, "d": width, "what": "mask_step", "ms": maskSeconds * 1000, "ex_per_s": 64 / maskSeconds,
               "vs_train_step": stepSeconds / maskSeconds])
+        let weightTrainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
+        let weightSeconds = best(heavy ? 1 : repeats) { _ = weightTrainer.step(0, learningRate: 0.1) }
+        emit(["layers": layers, "d": width, "what": "weight_mask_step", "ms": weightSeconds * 1000, "ex_per_s": 64 / weightSeconds,
+              "vs_train_step": stepSeconds / weightSeconds])
         var decoder = GreedyDecoder(model: model, maxLength: 30)
         decoder.ignoresEnd = true
         let sources = examples.map(\.source)
