@@ -29,7 +29,7 @@ public final class MatrixValue: NativeObject {
         let labelWidth = min(24, (rows.map(\.count).max() ?? 0) + 1)
         let cellWidth = max(7, min(12, (columns.map(\.count).max() ?? 0) + 1))
         func fit(_ s: String, _ width: Int) -> String {
-            s.count > width ? String(s.prefix(width - 1)) + "…" : s.padding(toLength: width, withPad: " ", startingAt: 0)
+            s.count >= width ? String(s.prefix(width - 2)) + "… " : s.padding(toLength: width, withPad: " ", startingAt: 0)
         }
         var lines = [title, fit("", labelWidth) + columns.map { fit($0, cellWidth) }.joined()]
         for (label, row) in zip(rows, values) {
