@@ -67,7 +67,7 @@ enum CircuitRuns {
                 let samples = Array(task.samples(split: .test).prefix(n))
                 let examples = try Training.encode(samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
-                if let own {
+                if let own, own.name != task.name {
                     for (sample, example) in zip(samples, examples) {
                         guard let other = ownOutput(own, for: sample.source) else { continue }
                         differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
