@@ -75,7 +75,7 @@ public struct Circuit: Sendable, Equatable {
         }
         guard names == other.names, sizes == other.sizes else { throw CircuitError(description: "circuits have different block layouts") }
         return Circuit(model: model, names: names, sizes: sizes, kept: zip(kept, other.kept).map(rule), level: level, ablation: ablation,
-                       task: "(\(task) \(symbol) \(other.task))")
+                       task: "(\(task) \(symbol) \(other.task))", parameters: modelFile)
     }
 
     /// Units in either.
@@ -88,8 +88,12 @@ public struct Circuit: Sendable, Equatable {
     public func symmetricDifference(_ other: Circuit) throws(CircuitError) -> Circuit { try combined(other, "^") { $0 != $1 } }
     /// Units not in this.
     public var complement: Circuit {
-        Circuit(model: model, names: names, sizes: sizes, kept: kept.map { !$0 }, level: level, ablation: ablation, task: "~\(task)")
+        Circuit(model: model, names: names, sizes: sizes, kept: kept.map { !$0 }, level: level, ablation: ablation, task: "~\(task)",
+                parameters: modelFile)
     }
+
+    /// What a circuit built from this one keeps of its parameters: the model file it belongs to.
+    private var modelFile: [String: String] { parameters["model_path"].map { ["model_path": $0] } ?? [:] }
 
     /// Intersection over union of kept units (1 when both are empty).
     public func iou(_ other: Circuit) throws(CircuitError) -> Double {

@@ -43,6 +43,13 @@ import Testing
         #expect(loaded.curve.first?.loss == 1.5)
     }
 
+    @Test func combinedCircuitsRememberTheirModelFile() throws {
+        let a = Circuit(model: "m1", names: ["a"], sizes: [2], kept: [true, false], ablation: .mean, task: "x",
+                        parameters: ["model_path": "m.safetensors", "epochs": "40"])
+        #expect(try a.union(a).parameters == ["model_path": "m.safetensors"])
+        #expect(a.complement.parameters == ["model_path": "m.safetensors"])
+    }
+
     @Test func weightCircuitsKeepTheirBlockSizesAndLevel() throws {
         let path = NSTemporaryDirectory() + "circuit-\(UUID().uuidString).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
