@@ -11,8 +11,8 @@ extension MarkovTreeGenerator {
     public mutating func samples(_ count: Int, shapedLike reference: [Sample]) throws(PCFGError) -> [Sample] {
         guard !reference.isEmpty else { throw PCFGError.invalid("cannot shape samples like an empty dataset") }
         let functionCounts = reference.map { PCFGExpression.functionCount(of: $0.source) }
-        if let bare = reference.first(where: { PCFGExpression.functionCount(of: $0.source) == 0 }) {
-            throw PCFGError.invalid("cannot shape samples like \"\(bare.source)\": it applies no function")
+        if let bare = functionCounts.firstIndex(of: 0) {
+            throw PCFGError.invalid("cannot shape samples like \"\(reference[bare].source)\": it applies no function")
         }
         var quota = Self.quotas(count, histogram: functionCounts)
         let excluded = Set(reference.map(\.source))
