@@ -17,15 +17,23 @@ final class LineEditor {
     init(historyPath: String?, completer: @escaping (String) -> [String]) {
         self.historyPath = historyPath
         activeCompleter = completer
+        // libedit draws wide characters in the C library's locale: make it UTF-8.
+        if let current = setlocale(LC_CTYPE, ""), !String(cString: current).lowercased().contains("utf") {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
         // Our own reader, so Ctrl-C ends `readline` at once instead of libedit retrying the read.
+        // libedit takes its result as one wide character, so a UTF-8 sequence is decoded here.
         circ_set_getc { stream in
-            var byte: UInt8 = 0
-            while true {
-                let count = read(stream.map { fileno($0) } ?? 0, &byte, 1)
-                if count == 1 { return Int32(byte) }
-                if count < 0 && errno == EINTR && !Interrupt.isRequested { continue }
-                return EOF
+            let descriptor = stream.map { fileno($0) } ?? 0
+            guard let first = readByte(descriptor) else { return EOF }
+            let length = first < 0x80 ? 0 : first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : -1
+            guard length > 0 else { return length == 0 ? Int32(first) : 0xFFFD }
+            var bytes = [first]
+            for _ in 0..<length {
+                guard let next = readByte(descriptor) else { return EOF }
+                bytes.append(next)
             }
+            return String(validating: bytes, as: UTF8.self)?.unicodeScalars.first.map { Int32($0.value) } ?? 0xFFFD
         }
         using_history()
         stifle_history(5000)
@@ -57,5 +65,16 @@ final class LineEditor {
         guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
         add_history(entry)
         if let historyPath { _ = write_history(historyPath) }
+    }
+}
+
+/// One byte from a descriptor, retrying reads interrupted by signals other than Ctrl-C; nil at end or on Ctrl-C.
+private func readByte(_ descriptor: Int32) -> UInt8? {
+    var byte: UInt8 = 0
+    while true {
+        let count = read(descriptor, &byte, 1)
+        if count == 1 { return byte }
+        if count < 0 && errno == EINTR && !Interrupt.isRequested { continue }
+        return nil
     }
 }
