@@ -87,26 +87,20 @@ public enum Discovery {
     /// Runs node-level discovery; nil when `shouldStop` ended it early (no half-trained circuit).
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
                                 onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
-        let trainer = MaskTrainer(model, examples: examples, options: options)
-        guard optimise(trainer, options: options, onEpoch: { onEpoch($0, trainer.masks) }, shouldStop: shouldStop) else { return nil }
-        trainer.masks.isBinary = true
-        return trainer.masks
+        optimise(MaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
     }
 
     /// Runs weight-level discovery; nil when `shouldStop` ended it early.
     public static func discoverWeights(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
                                        onEpoch: (DiscoveryEpoch, WeightMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> WeightMasks? {
-        let trainer = WeightMaskTrainer(model, examples: examples, options: options)
-        guard optimise(trainer, options: options, onEpoch: { onEpoch($0, trainer.masks) }, shouldStop: shouldStop) else { return nil }
-        trainer.masks.isBinary = true
-        return trainer.masks
+        optimise(WeightMaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
     }
 
     /// The continuous-sparsification loop shared by both levels: epochs over the batches in a
     /// seeded order, cosine-decayed learning rate, temperature × max_temp^(1/epochs) per epoch.
-    /// False when `shouldStop` ended it.
-    static func optimise(_ learner: some MaskLearning, options: DiscoveryOptions,
-                         onEpoch: (DiscoveryEpoch) -> Void, shouldStop: () -> Bool) -> Bool {
+    /// Returns the binarised masks, or nil when `shouldStop` ended it.
+    static func optimise<Learner: MaskLearning>(_ learner: Learner, options: DiscoveryOptions,
+                                                onEpoch: (DiscoveryEpoch, Learner.Masks) -> Void, shouldStop: () -> Bool) -> Learner.Masks? {
         let batchCount = learner.targets.batches.count
         let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batchCount)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
@@ -117,14 +111,15 @@ public enum Discovery {
             var total = 0.0
             for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
             for i in order {
-                if shouldStop() { return false }
+                if shouldStop() { return nil }
                 total += learner.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batchCount)), kept: learner.masks.keptFraction))
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batchCount)), kept: learner.masks.keptFraction), learner.masks)
             learner.masks.temperature *= growth
         }
-        return true
+        learner.masks.isBinary = true
+        return learner.masks
     }
 }
 
@@ -134,6 +129,8 @@ public protocol SoftMasks: AnyObject {
     var logits: [Float] { get set }
     /// The temperature T.
     var temperature: Float { get set }
+    /// When true the masks are 0 or 1 (s > 0).
+    var isBinary: Bool { get set }
 }
 
 extension SoftMasks {
