@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
-        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Transformer", "Randomness"]),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "Transformer", "Randomness", "PCFG"]),
         .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer", "Pruning"]),
     ]
 )
