@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "circ-bench",
             dependencies: [
-                "CircKit", "CircLang", "PCFG", "Transformer", "Tensor", "Randomness",
+                "CircKit", "CircLang", "PCFG", "Pruning", "Transformer", "Tensor", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/circ-bench"
