@@ -26,9 +26,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "Randomness"),
+        .target(name: "CAllocator"),
         .target(name: "PCFG", dependencies: ["Randomness"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"]),
-        .target(name: "Transformer", dependencies: ["Tensor", "Randomness"]),
+        .target(name: "Transformer", dependencies: ["Tensor", "Randomness", "CAllocator"]),
         .target(name: "Pruning", dependencies: ["Transformer", "Tensor", "Randomness"]),
         .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness"]),
         .executableTarget(

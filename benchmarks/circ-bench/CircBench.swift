@@ -23,6 +23,9 @@ struct CircBench: ParsableCommand {
     @Option(help: "Model sizes for the engine suite, LAYERSxWIDTH, comma-separated.")
     var configs = "1x64,2x128,3x256,6x512"
 
+    @Option(help: "Engine measurements to run (train_step, mask_step, weight_mask_step, greedy_decode), comma-separated; all when absent.")
+    var only: String?
+
     @Flag(help: "JSON lines only (the default output is JSON lines already; kept for scripts).")
     var json = false
 
@@ -32,7 +35,11 @@ struct CircBench: ParsableCommand {
             try fibonacci()
         }
         if suite == "all" || suite == "engine" {
-            let engine = EngineBench(repeats: repeats, emit: emit)
+            let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
+            if let unknown = selected?.subtracting(EngineBench.measurements).first {
+                throw ValidationError("unknown measurement '\(unknown)': use \(EngineBench.measurements.sorted().joined(separator: ", "))")
+            }
+            let engine = EngineBench(repeats: repeats, only: selected, emit: emit)
             let peak = engine.sgemm()
             for size in configs.split(separator: ",") {
                 let parts = size.split(separator: "x").compactMap { Int($0) }
@@ -53,7 +60,7 @@ struct CircBench: ParsableCommand {
         return times.min() ?? 0
     }
 
-    private func emit(_ fields: KeyValuePairs<String, Any>) {
+    private func emit(_ fields: [(key: String, value: Any)]) {
         let parts = fields.map { key, value in
             if let text = value as? String { return "\"\(key)\":\"\(text)\"" }
             if let number = value as? Double { return "\"\(key)\":\(String(format: "%.4g", number))" }
@@ -67,7 +74,7 @@ struct CircBench: ParsableCommand {
         var generator = MarkovTreeGenerator(seed: 1)
         let samples = generator.samples(expressions)
         let generate = best { var g = MarkovTreeGenerator(seed: 1); _ = g.samples(expressions) }
-        emit(["what": "pcfg_generate", "n": expressions, "s": generate, "expr_per_s": Double(expressions) / generate])
+        emit([("what", "pcfg_generate"), ("n", expressions), ("s", generate), ("expr_per_s", Double(expressions) / generate)])
         var failures = 0
         let evaluate = try best {
             failures = 0
@@ -75,12 +82,12 @@ struct CircBench: ParsableCommand {
                 failures += 1
             }
         }
-        emit(["what": "pcfg_parse_eval", "n": expressions, "s": evaluate, "expr_per_s": Double(expressions) / evaluate, "mismatches": failures])
+        emit([("what", "pcfg_parse_eval"), ("n", expressions), ("s", evaluate), ("expr_per_s", Double(expressions) / evaluate), ("mismatches", failures)])
         let session = try CircLibrary.session(output: { _ in })
         try session.run(SourceFile(name: "<bench>", text: "data = generate(\(expressions), seed=1)\nsources = data.src"))
         let program = SourceFile(name: "<bench>", text: "for s in sources { pcfg(s) }")
         let builtin = try best { try session.run(program) }
-        emit(["what": "pcfg_builtin", "n": expressions, "s": builtin, "expr_per_s": Double(expressions) / builtin])
+        emit([("what", "pcfg_builtin"), ("n", expressions), ("s", builtin), ("expr_per_s", Double(expressions) / builtin)])
     }
 
     /// fib(25) in circ against the same function in CPython 3, timed inside each interpreter.
@@ -93,9 +100,9 @@ struct CircBench: ParsableCommand {
         }.get()
         result = session.globals["r"]?.description ?? "?"
         let python = pythonFibSeconds()
-        var fields: KeyValuePairs<String, Any> = ["what": "fib25", "result": result, "circ_s": circ]
+        var fields: [(key: String, value: Any)] = [("what", "fib25"), ("result", result), ("circ_s", circ)]
         if let python {
-            fields = ["what": "fib25", "result": result, "circ_s": circ, "cpython_s": python, "circ_vs_cpython": python / circ]
+            fields += [("cpython_s", python), ("circ_vs_cpython", python / circ)]
         }
         emit(fields)
     }

@@ -8,12 +8,19 @@ import Transformer
 /// at batch 64, source length 40, target length 30, vocabulary 560, dropout 0.
 struct EngineBench {
     let repeats: Int
-    let emit: (KeyValuePairs<String, Any>) -> Void
+    /// The measurements to take; all when nil.
+    let only: Set<String>?
+    let emit: ([(key: String, value: Any)]) -> Void
 
     /// PyTorch 2 CPU, 2 threads, same shapes, on the 2-core development machine (issue 4): train step ms.
     static let torchTrainStepMs: [String: Double] = ["1x64": 33, "2x128": 155, "3x256": 657, "6x512": 5100]
     /// The reference's uncached greedy decoding, examples per second (issue 4).
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
+
+    /// The names of the per-model measurements.
+    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode"]
+
+    private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
     /// Measures sgemm and returns its GFLOP/s (the peak the model figures are compared with).
     @discardableResult
@@ -23,10 +30,11 @@ struct EngineBench {
         var c = [Float](repeating: 0, count: m * n)
         let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
         let gflops = 2 * Double(m * n * k) / seconds / 1e9
-        emit(["what": "sgemm_gflops", "m": m, "k": k, "n": n, "gflops": gflops])
+        emit([("what", "sgemm_gflops"), ("m", m), ("k", k), ("n", n), ("gflops", gflops)])
         return gflops
     }
 
+    /// Times each selected measurement on a fresh model of the given size.
     func model(layers: Int, width: Int, sgemmPeak: Double?) {
         let key = "\(layers)x\(width)"
         let config = ModelConfig(layers: layers, width: width, sourceVocabulary: 560, targetVocabulary: 560)
@@ -35,39 +43,48 @@ struct EngineBench {
         let examples = (0..<64).map { _ in
             Example(source: (0..<39).map { _ in Int32(3 + random.below(557)) }, target: (0..<29).map { _ in Int32(3 + random.below(557)) })
         }
-        var options = TrainingOptions()
-        options.batchSize = 64
-        let trainer = Trainer(model: model, options: options)
-        var dropoutRandom = SeededRandom(seed: 3)
-        let heavy = layers * width * width >= 6 * 512 * 512
-        let stepSeconds = best(heavy ? 1 : repeats) { _ = trainer.step(examples, learningRate: 1e-4, random: &dropoutRandom) }
-        let flops = Self.trainStepFlops(config, batch: 64, source: 40, target: 30)
-        var train: KeyValuePairs<String, Any> = ["layers": layers, "d": width, "what": "train_step", "ms": stepSeconds * 1000,
-                                                "ex_per_s": 64 / stepSeconds, "gflops": flops / stepSeconds / 1e9]
-        if let torch = Self.torchTrainStepMs[key] {
-            train = ["layers": layers, "d": width, "what": "train_step", "ms": stepSeconds * 1000, "ex_per_s": 64 / stepSeconds,
-                     "gflops": flops / stepSeconds / 1e9, "sgemm_share": sgemmPeak.map { flops / stepSeconds / 1e9 / $0 } ?? 0,
-                     "torch_ms_baseline": torch, "speedup_vs_torch": torch / (stepSeconds * 1000)]
+        let count = layers * width * width >= 6 * 512 * 512 ? 1 : repeats
+        let shape: [(key: String, value: Any)] = [("layers", layers), ("d", width)]
+        func timing(_ what: String, _ seconds: Double) -> [(key: String, value: Any)] {
+            shape + [("what", what), ("ms", seconds * 1000), ("ex_per_s", 64 / seconds)]
         }
-        emit(train)
-        let maskTrainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
-        let maskSeconds = best(heavy ? 1 : repeats) { _ = maskTrainer.step(0, learningRate: 0.1) }
-        emit(["layers": layers, "d": width, "what": "mask_step", "ms": maskSeconds * 1000, "ex_per_s": 64 / maskSeconds,
-              "vs_train_step": stepSeconds / maskSeconds])
-        let weightTrainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
-        let weightSeconds = best(heavy ? 1 : repeats) { _ = weightTrainer.step(0, learningRate: 0.1) }
-        emit(["layers": layers, "d": width, "what": "weight_mask_step", "ms": weightSeconds * 1000, "ex_per_s": 64 / weightSeconds,
-              "vs_train_step": stepSeconds / weightSeconds])
-        var decoder = GreedyDecoder(model: model, maxLength: 30)
-        decoder.ignoresEnd = true
-        let sources = examples.map(\.source)
-        let decodeSeconds = best(heavy ? 1 : repeats) { _ = decoder.decode(sources) }
-        let rate = 64 / decodeSeconds
-        if let reference = Self.referenceDecodeExPerS[key] {
-            emit(["layers": layers, "d": width, "what": "greedy_decode", "ms": decodeSeconds * 1000, "ex_per_s": rate,
-                  "reference_uncached_ex_per_s": reference, "speedup_vs_reference": rate / reference])
-        } else {
-            emit(["layers": layers, "d": width, "what": "greedy_decode", "ms": decodeSeconds * 1000, "ex_per_s": rate])
+        var stepSeconds: Double?
+        if wants("train_step") {
+            var options = TrainingOptions()
+            options.batchSize = 64
+            let trainer = Trainer(model: model, options: options)
+            var dropoutRandom = SeededRandom(seed: 3)
+            let seconds = best(count) { _ = trainer.step(examples, learningRate: 1e-4, random: &dropoutRandom) }
+            let gflops = Self.trainStepFlops(config, batch: 64, source: 40, target: 30) / seconds / 1e9
+            var fields = timing("train_step", seconds) + [("gflops", gflops)]
+            if let peak = sgemmPeak { fields.append(("sgemm_share", gflops / peak)) }
+            if let torch = Self.torchTrainStepMs[key] { fields += [("torch_ms_baseline", torch), ("speedup_vs_torch", torch / (seconds * 1000))] }
+            emit(fields)
+            stepSeconds = seconds
+        }
+        func versusTraining(_ seconds: Double) -> [(key: String, value: Any)] {
+            stepSeconds.map { [("vs_train_step", $0 / seconds)] } ?? []
+        }
+        if wants("mask_step") {
+            let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
+            let seconds = best(count) { _ = trainer.step(0, learningRate: 0.1) }
+            emit(timing("mask_step", seconds) + versusTraining(seconds))
+        }
+        if wants("weight_mask_step") {
+            let trainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
+            let seconds = best(count) { _ = trainer.step(0, learningRate: 0.1) }
+            emit(timing("weight_mask_step", seconds) + versusTraining(seconds))
+        }
+        if wants("greedy_decode") {
+            var decoder = GreedyDecoder(model: model, maxLength: 30)
+            decoder.ignoresEnd = true
+            let sources = examples.map(\.source)
+            let seconds = best(count) { _ = decoder.decode(sources) }
+            var fields = timing("greedy_decode", seconds)
+            if let reference = Self.referenceDecodeExPerS[key] {
+                fields += [("reference_uncached_ex_per_s", reference), ("speedup_vs_reference", 64 / seconds / reference)]
+            }
+            emit(fields)
         }
     }
 
