@@ -25,6 +25,8 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// The number of cores to use.
 public enum Threads {
+    /// Parts a sum over rows is split into: fixed, so that results do not depend on the core count.
+    public static let reductionParts = 2
     /// Online cores.
     public static let count: Int = {
         #if canImport(Glibc)
@@ -38,6 +40,11 @@ public enum Threads {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Runs `body(range)` over contiguous ranges of 0..<count elements on all cores (one range when small).
+public func parallelElements(_ count: Int, _ body: (Range<Int>) -> Void) {
+    parallelRows(count, minimumRows: 1 << 14, body)
+}
 
 /// Runs `body(range)` over contiguous row ranges of 0..<rows on all cores (one range when small).
 public func parallelRows(_ rows: Int, minimumRows: Int = 32, _ body: (Range<Int>) -> Void) {

@@ -18,6 +18,8 @@ struct AttentionState {
 struct FeedForwardState {
     let prefix: String, rows: Int
     let input: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>, gated: UnsafeMutablePointer<Float>
+    /// Φ of the GLU's gate, for backward.
+    let gateCDF: UnsafeMutablePointer<Float>
     let output: UnsafeMutablePointer<Float>
 }
 
@@ -85,10 +87,10 @@ struct Blocks {
     func feedForwardForward(_ prefix: String, _ x: UnsafeMutablePointer<Float>, rows: Int, arena: Arena) -> FeedForwardState {
         let f = config.feedForwardWidth
         let state = FeedForwardState(prefix: prefix, rows: rows, input: x, hidden: arena.floats(rows * f),
-                                     gated: arena.floats(rows * f / 2), output: arena.floats(rows * d))
+                                     gated: arena.floats(rows * f / 2), gateCDF: arena.floats(rows * f / 2), output: arena.floats(rows * d))
         Linear.forward(state.hidden, x, weight: parameters[prefix + ".linear_1.weight"], bias: parameters[prefix + ".linear_1.bias"],
                        rows: rows, inputs: d, outputs: f)
-        GLU.forward(state.gated, state.hidden, rows: rows, half: f / 2)
+        GLU.forward(state.gated, cdf: state.gateCDF, state.hidden, rows: rows, half: f / 2)
         Linear.forward(state.output, state.gated, weight: parameters[prefix + ".linear_2.weight"], bias: parameters[prefix + ".linear_2.bias"],
                        rows: rows, inputs: f / 2, outputs: d)
         return state
@@ -100,7 +102,7 @@ struct Blocks {
         let dGated = arena.floats(rows * f / 2), dHidden = arena.floats(rows * f)
         Linear.backward(dx: dGated, dweight: grads?[p + ".linear_2.weight"], dbias: grads?[p + ".linear_2.bias"], dy: dOutput,
                         x: state.gated, weight: parameters[p + ".linear_2.weight"], rows: rows, inputs: f / 2, outputs: d)
-        GLU.backward(dx: dHidden, dy: dGated, x: state.hidden, rows: rows, half: f / 2)
+        GLU.backward(dx: dHidden, dy: dGated, x: state.hidden, cdf: state.gateCDF, rows: rows, half: f / 2)
         Linear.backward(dx: dx, dweight: grads?[p + ".linear_1.weight"], dbias: grads?[p + ".linear_1.bias"], dy: dHidden,
                         x: state.input, weight: parameters[p + ".linear_1.weight"], rows: rows, inputs: d, outputs: f, accumulate: true)
     }

@@ -118,10 +118,10 @@ public final class ForwardPass {
         if dropout > 0 {
             let dropped = arena.floats(n), m = arena.floats(n)
             Dropout.forward(dropped, mask: m, block, count: n, probability: dropout, random: &random)
-            for i in 0..<n { out[i] = x[i] + dropped[i] }
+            parallelElements(n) { range in for i in range { out[i] = x[i] + dropped[i] } }
             mask = m
         } else {
-            for i in 0..<n { out[i] = x[i] + block[i] }
+            parallelElements(n) { range in for i in range { out[i] = x[i] + block[i] } }
         }
         return (out, mask)
     }

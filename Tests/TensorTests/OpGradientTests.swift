@@ -52,8 +52,9 @@ import Testing
             GLU.forward(&y, x[0], rows: n, half: h)
             return y
         } backward: { x, dy in
-            var dx = [Float](repeating: 0, count: n * 2 * h)
-            GLU.backward(dx: &dx, dy: dy, x: x[0], rows: n, half: h)
+            var y = [Float](repeating: 0, count: n * h), cdf = y, dx = [Float](repeating: 0, count: n * 2 * h)
+            GLU.forward(&y, cdf: &cdf, x[0], rows: n, half: h)
+            GLU.backward(dx: &dx, dy: dy, x: x[0], cdf: cdf, rows: n, half: h)
             return [dx]
         }
     }

@@ -13,22 +13,20 @@ public enum CrossEntropy {
             dlogits?.update(repeating: 0, count: n * v)
             return 0
         }
-        var total: Double = 0
-        for row in 0..<n {
+        return sumOfRows(n) { row in
             let x = logits + row * v
             let grad = dlogits.map { $0 + row * v }
             if targets[row] == padding {
                 grad?.update(repeating: 0, count: v)
-                continue
+                return 0
             }
             let (maximum, logSum) = logSumExp(x, v)
-            total += Double(logSum - (x[Int(targets[row])] - maximum))
             if let grad {
                 for j in 0..<v { grad[j] = expf(x[j] - maximum - logSum) / Float(counted) }
                 grad[Int(targets[row])] -= 1 / Float(counted)
             }
-        }
-        return total / Double(counted)
+            return Double(logSum - (x[Int(targets[row])] - maximum))
+        } / Double(counted)
     }
 
     /// Mean over rows with weight[row] > 0 of −Σ p log softmax(logits), p the target distribution [n,v].
@@ -40,24 +38,35 @@ public enum CrossEntropy {
             dlogits?.update(repeating: 0, count: n * v)
             return 0
         }
-        var total: Double = 0
-        for row in 0..<n {
+        return sumOfRows(n) { row in
             let x = logits + row * v, target = p + row * v, w = rowWeights[row]
             let grad = dlogits.map { $0 + row * v }
             if w == 0 {
                 grad?.update(repeating: 0, count: v)
-                continue
+                return 0
             }
             let (maximum, logSum) = logSumExp(x, v)
             var rowLoss: Double = 0
             for j in 0..<v where target[j] > 0 { rowLoss -= Double(target[j]) * Double(x[j] - maximum - logSum) }
-            total += Double(w) * rowLoss
             if let grad {
                 let scale = w / Float(weightSum)
                 for j in 0..<v { grad[j] = scale * (expf(x[j] - maximum - logSum) - target[j]) }
             }
+            return Double(w) * rowLoss
+        } / weightSum
+    }
+
+    /// Σ rowLoss(row) over 0..<n, the rows computed on all cores and added in row order
+    /// (so the total does not depend on how the rows were split).
+    static func sumOfRows(_ n: Int, _ rowLoss: (Int) -> Double) -> Double {
+        let losses = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n))
+        defer { losses.deallocate() }
+        parallelRows(n) { rows in
+            for row in rows { losses[row] = rowLoss(row) }
         }
-        return total / weightSum
+        var total: Double = 0
+        for row in 0..<n { total += losses[row] }
+        return total
     }
 
     /// (max, log Σ exp(x − max)) of a row.
@@ -71,10 +80,12 @@ public enum CrossEntropy {
 
     /// Softmax of each row of logits[n,v] into probabilities[n,v].
     public static func softmax(_ probabilities: UnsafeMutablePointer<Float>, _ logits: UnsafePointer<Float>, rows n: Int, classes v: Int) {
-        for row in 0..<n {
-            let x = logits + row * v, y = probabilities + row * v
-            let (maximum, logSum) = logSumExp(x, v)
-            for j in 0..<v { y[j] = expf(x[j] - maximum - logSum) }
+        parallelRows(n) { rows in
+            for row in rows {
+                let x = logits + row * v, y = probabilities + row * v
+                let (maximum, logSum) = logSumExp(x, v)
+                for j in 0..<v { y[j] = expf(x[j] - maximum - logSum) }
+            }
         }
     }
 }

@@ -15,6 +15,8 @@ public enum Dropout {
     /// dx = dy · mask (written, or added to when `accumulate`).
     public static func backward(dx: UnsafeMutablePointer<Float>, dy: UnsafePointer<Float>, mask: UnsafePointer<Float>, count n: Int,
                                 accumulate: Bool = false) {
-        for i in 0..<n { dx[i] = (accumulate ? dx[i] : 0) + dy[i] * mask[i] }
+        parallelElements(n) { range in
+            for i in range { dx[i] = (accumulate ? dx[i] : 0) + dy[i] * mask[i] }
+        }
     }
 }

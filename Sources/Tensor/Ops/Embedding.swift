@@ -3,9 +3,11 @@ public enum Embedding {
     /// out[n,d] = scale · table[ids[i]].
     public static func forward(_ out: UnsafeMutablePointer<Float>, ids: UnsafePointer<Int32>, table: UnsafePointer<Float>,
                                count n: Int, width d: Int, scale: Float) {
-        for i in 0..<n {
-            let row = table + Int(ids[i]) * d, target = out + i * d
-            for j in 0..<d { target[j] = scale * row[j] }
+        parallelRows(n) { rows in
+            for i in rows {
+                let row = table + Int(ids[i]) * d, target = out + i * d
+                for j in 0..<d { target[j] = scale * row[j] }
+            }
         }
     }
 

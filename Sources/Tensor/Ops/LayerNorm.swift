@@ -27,7 +27,7 @@ public enum LayerNorm {
                                 dy: UnsafePointer<Float>, x: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                                 gamma: UnsafePointer<Float>, rows n: Int, width d: Int) {
         // Each part sums its own dgamma/dbeta; the parts are added at the end.
-        let parts = n >= 64 ? Threads.count : 1
+        let parts = n >= 64 ? Threads.reductionParts : 1
         let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts * 2 * d)
         partial.initialize(repeating: 0, count: parts * 2 * d)
         defer { partial.deallocate() }

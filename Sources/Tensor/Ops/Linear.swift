@@ -5,9 +5,11 @@ public enum Linear {
                                bias: UnsafePointer<Float>?, rows n: Int, inputs: Int, outputs: Int) {
         Matmul.gemm(transposeB: true, m: n, n: outputs, k: inputs, x, weight, beta: 0, y)
         guard let bias else { return }
-        for row in 0..<n {
-            let out = y + row * outputs
-            for j in 0..<outputs { out[j] += bias[j] }
+        parallelRows(n) { rows in
+            for row in rows {
+                let out = y + row * outputs
+                for j in 0..<outputs { out[j] += bias[j] }
+            }
         }
     }
 
@@ -19,9 +21,11 @@ public enum Linear {
         if let dx { Matmul.gemm(m: n, n: inputs, k: outputs, dy, weight, beta: accumulate ? 1 : 0, dx) }
         if let dweight { Matmul.gemm(transposeA: true, m: outputs, n: inputs, k: n, dy, x, beta: 1, dweight) }
         if let dbias {
-            for row in 0..<n {
-                let g = dy + row * outputs
-                for j in 0..<outputs { dbias[j] += g[j] }
+            parallelRows(outputs, minimumRows: n * outputs >= 1 << 16 ? 16 : outputs) { columns in
+                for row in 0..<n {
+                    let g = dy + row * outputs
+                    for j in columns { dbias[j] += g[j] }
+                }
             }
         }
     }
