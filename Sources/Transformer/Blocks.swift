@@ -33,7 +33,7 @@ struct Blocks {
     // MARK: Layer norm — x[rows,d] → y[rows,d]
 
     func normForward(_ name: String, _ x: UnsafeMutablePointer<Float>, rows: Int, arena: Arena) -> NormState {
-        let state = NormState(name: name, input: x, output: arena.floats(rows * d), mean: arena.floats(rows), rstd: arena.floats(rows), rows: rows)
+        let state = NormState(name: name, input: x, output: arena.uninitialized(rows * d), mean: arena.uninitialized(rows), rstd: arena.uninitialized(rows), rows: rows)
         LayerNorm.forward(state.output, mean: state.mean, rstd: state.rstd, x, gamma: parameters[name + ".weight"],
                           beta: parameters[name + ".bias"], rows: rows, width: d)
         return state
@@ -55,9 +55,9 @@ struct Blocks {
                           shape: Attention.Shape, keyPadding: UnsafePointer<Bool>?, causal: Bool, arena: Arena) -> AttentionState {
         let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
         let state = AttentionState(prefix: prefix, shape: shape, queryInput: queryInput, keyValueInput: keyValueInput,
-                                   q: arena.floats(rowsQ * d), k: arena.floats(rowsK * d), v: arena.floats(rowsK * d),
-                                   probs: arena.floats(shape.batch * shape.heads * shape.queries * shape.keys),
-                                   context: arena.floats(rowsQ * d), output: arena.floats(rowsQ * d))
+                                   q: arena.uninitialized(rowsQ * d), k: arena.uninitialized(rowsK * d), v: arena.uninitialized(rowsK * d),
+                                   probs: arena.uninitialized(shape.batch * shape.heads * shape.queries * shape.keys),
+                                   context: arena.uninitialized(rowsQ * d), output: arena.uninitialized(rowsQ * d))
         project(prefix + ".query", queryInput, rows: rowsQ, into: state.q)
         project(prefix + ".key", keyValueInput, rows: rowsK, into: state.k)
         project(prefix + ".value", keyValueInput, rows: rowsK, into: state.v)
@@ -70,7 +70,7 @@ struct Blocks {
                            dKeyValueInput: UnsafeMutablePointer<Float>, grads: ParameterSet?, arena: Arena) {
         let shape = state.shape, p = state.prefix
         let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
-        let dContext = arena.floats(rowsQ * d), dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
+        let dContext = arena.uninitialized(rowsQ * d), dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
         func linearBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool) {
             Linear.backward(dx: dx, dweight: grads?[name + ".weight"], dbias: grads?[name + ".bias"], dy: dy, x: x,
                             weight: parameters[name + ".weight"], rows: rows, inputs: d, outputs: d, accumulate: accumulate)
@@ -86,8 +86,9 @@ struct Blocks {
 
     func feedForwardForward(_ prefix: String, _ x: UnsafeMutablePointer<Float>, rows: Int, arena: Arena) -> FeedForwardState {
         let f = config.feedForwardWidth
-        let state = FeedForwardState(prefix: prefix, rows: rows, input: x, hidden: arena.floats(rows * f),
-                                     gated: arena.floats(rows * f / 2), gateCDF: arena.floats(rows * f / 2), output: arena.floats(rows * d))
+        let state = FeedForwardState(prefix: prefix, rows: rows, input: x, hidden: arena.uninitialized(rows * f),
+                                     gated: arena.uninitialized(rows * f / 2), gateCDF: arena.uninitialized(rows * f / 2),
+                                     output: arena.uninitialized(rows * d))
         Linear.forward(state.hidden, x, weight: parameters[prefix + ".linear_1.weight"], bias: parameters[prefix + ".linear_1.bias"],
                        rows: rows, inputs: d, outputs: f)
         GLU.forward(state.gated, cdf: state.gateCDF, state.hidden, rows: rows, half: f / 2)
@@ -99,7 +100,7 @@ struct Blocks {
     func feedForwardBackward(_ state: FeedForwardState, dOutput: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                              grads: ParameterSet?, arena: Arena) {
         let f = config.feedForwardWidth, rows = state.rows, p = state.prefix
-        let dGated = arena.floats(rows * f / 2), dHidden = arena.floats(rows * f)
+        let dGated = arena.uninitialized(rows * f / 2), dHidden = arena.uninitialized(rows * f)
         Linear.backward(dx: dGated, dweight: grads?[p + ".linear_2.weight"], dbias: grads?[p + ".linear_2.bias"], dy: dOutput,
                         x: state.gated, weight: parameters[p + ".linear_2.weight"], rows: rows, inputs: f / 2, outputs: d)
         GLU.backward(dx: dHidden, dy: dGated, x: state.hidden, cdf: state.gateCDF, rows: rows, half: f / 2)

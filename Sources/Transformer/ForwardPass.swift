@@ -77,7 +77,7 @@ public final class ForwardPass {
 
     func embed(_ ids: [Int32], table: UnsafePointer<Float>, length: Int, random: inout SeededRandom, into state: inout EmbeddingState) -> UnsafeMutablePointer<Float> {
         let d = config.width, rows = ids.count
-        let x = arena.floats(rows * d)
+        let x = arena.uninitialized(rows * d)
         ids.withUnsafeBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
             Embedding.forward(x, ids: base, table: table, count: rows, width: d, scale: 2)
@@ -85,7 +85,7 @@ public final class ForwardPass {
         PositionalEncoding.add(x, batch: rows / length, length: length, width: d)
         state.rows = rows
         guard dropout > 0 else { state.output = x; return x }
-        let (y, mask) = (arena.floats(rows * d), arena.floats(rows * d))
+        let (y, mask) = (arena.uninitialized(rows * d), arena.uninitialized(rows * d))
         Dropout.forward(y, mask: mask, x, count: rows * d, probability: dropout, random: &random)
         state.output = y
         state.dropoutMask = mask
@@ -108,15 +108,15 @@ public final class ForwardPass {
         -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) {
         let n = rows * config.width
         if let masks {
-            let original = arena.floats(n)
+            let original = arena.uninitialized(n)
             original.update(from: block, count: n)
             masks.apply(name, output: block, original: original, rows: rows, width: config.width)
             originals[block] = original
         }
-        let out = arena.floats(n)
+        let out = arena.uninitialized(n)
         var mask: UnsafeMutablePointer<Float>?
         if dropout > 0 {
-            let dropped = arena.floats(n), m = arena.floats(n)
+            let dropped = arena.uninitialized(n), m = arena.uninitialized(n)
             Dropout.forward(dropped, mask: m, block, count: n, probability: dropout, random: &random)
             parallelElements(n) { range in for i in range { out[i] = x[i] + dropped[i] } }
             mask = m
@@ -131,7 +131,7 @@ public final class ForwardPass {
     private func residualBackward(_ dOut: UnsafePointer<Float>, mask: UnsafeMutablePointer<Float>?, block: UnsafeMutablePointer<Float>,
                                   name: String, rows: Int) -> UnsafeMutablePointer<Float> {
         let n = rows * config.width
-        let dBlock = arena.floats(n)
+        let dBlock = arena.uninitialized(n)
         if let mask { Dropout.backward(dx: dBlock, dy: dOut, mask: mask, count: n) } else { dBlock.update(from: dOut, count: n) }
         if let masks, let original = originals[block] {
             masks.backward(name, dOutput: dBlock, original: original, rows: rows, width: config.width)
@@ -140,7 +140,7 @@ public final class ForwardPass {
     }
 
     private func copyGradient(_ g: UnsafePointer<Float>, rows: Int) -> UnsafeMutablePointer<Float> {
-        let copy = arena.floats(rows * config.width)
+        let copy = arena.uninitialized(rows * config.width)
         copy.update(from: g, count: rows * config.width)
         return copy
     }

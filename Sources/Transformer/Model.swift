@@ -39,7 +39,7 @@ public final class TransformerModel: @unchecked Sendable {
         }
         let outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
         pass.outputNorm = outputNorm
-        pass.logits = pass.arena.floats(b * t * config.targetVocabulary)
+        pass.logits = pass.arena.uninitialized(b * t * config.targetVocabulary)
         Linear.forward(pass.logits, outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
                        rows: b * t, inputs: config.width, outputs: config.targetVocabulary)
         return pass
@@ -68,7 +68,7 @@ public final class TransformerModel: @unchecked Sendable {
         let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
         guard let outputNorm = pass.outputNorm, let memoryNorm = pass.memoryNorm else { return }
         let arena = pass.arena
-        let dDecoderOut = arena.floats(b * t * d)
+        let dDecoderOut = arena.uninitialized(b * t * d)
         Linear.backward(dx: dDecoderOut, dweight: grads?["projection.weight"], dbias: grads?["projection.bias"], dy: dLogits,
                         x: outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
         var dy = arena.floats(b * t * d)

@@ -75,5 +75,12 @@ final class Arena {
         return block
     }
 
+    /// `count` floats left as they are, for a buffer the next op writes in full (saves zeroing it).
+    func uninitialized(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+        blocks.append(block)
+        return block
+    }
+
     deinit { for block in blocks { block.deallocate() } }
 }

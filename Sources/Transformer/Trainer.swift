@@ -92,7 +92,7 @@ public final class Trainer {
     public func step(_ examples: [Example], learningRate: Double, random: inout SeededRandom) -> Double {
         let batch = Batch(sources: examples.map(\.source), targets: examples.map(\.target))
         let pass = model.forward(batch, dropout: model.config.dropout > 0, random: &random)
-        let dLogits = pass.arena.floats(batch.size * batch.targetLength * model.config.targetVocabulary)
+        let dLogits = pass.arena.uninitialized(batch.size * batch.targetLength * model.config.targetVocabulary)
         let loss = model.loss(pass, dLogits: dLogits)
         grads.zero()
         model.backward(pass, dLogits: dLogits, grads: grads)
