@@ -47,9 +47,15 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         guard let block = index[name] else { return }
         let base = block * width
         let m = (0..<width).map { mask(base + $0) }
-        for row in 0..<rows {
-            let out = output + row * width, a = original + row * width
-            for j in 0..<width { out[j] = a[j] * m[j] + (1 - m[j]) * ablation[base + j] }
+        m.withUnsafeBufferPointer { m in
+            ablation.withUnsafeBufferPointer { ablation in
+                parallelRows(rows) { rowRange in
+                    for row in rowRange {
+                        let out = output + row * width, a = original + row * width
+                        for j in 0..<width { out[j] = a[j] * m[j] + (1 - m[j]) * ablation[base + j] }
+                    }
+                }
+            }
         }
     }
 
@@ -58,11 +64,20 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         let base = block * width
         let m = (0..<width).map { mask(base + $0) }
         var dMask = [Float](repeating: 0, count: width)
-        for row in 0..<rows {
-            let g = dOutput + row * width, a = original + row * width
-            for j in 0..<width {
-                dMask[j] += g[j] * (a[j] - ablation[base + j])
-                g[j] *= m[j]
+        // Split by columns, so each unit's sum over rows keeps its order.
+        m.withUnsafeBufferPointer { m in
+            ablation.withUnsafeBufferPointer { ablation in
+                dMask.withUnsafeMutableBufferPointer { dMask in
+                    parallelRows(width, minimumRows: rows * width >= 1 << 16 ? 8 : width) { columns in
+                        for row in 0..<rows {
+                            let g = dOutput + row * width, a = original + row * width
+                            for j in columns {
+                                dMask[j] += g[j] * (a[j] - ablation[base + j])
+                                g[j] *= m[j]
+                            }
+                        }
+                    }
+                }
             }
         }
         guard !isBinary else { return }
