@@ -169,10 +169,17 @@ public final class ForwardPass {
                                  norm2: norm2, feedForward: feedForward, feedForwardMask: mask2, output: x2)
     }
 
-    func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet?) -> UnsafeMutablePointer<Float> {
+    /// Backward through one encoder layer; with `inputGradient` false (frozen weights, first layer) it stops
+    /// once the attention block's output gradient (all a node mask needs) is known, and returns nothing useful.
+    func encoderLayerBackward(_ blocks: Blocks, _ layer: EncoderLayerState, dOutput: UnsafeMutablePointer<Float>, grads: ParameterSet?,
+                              inputGradient: Bool = true) -> UnsafeMutablePointer<Float> {
         let rows = batch.size * batch.sourceLength
         let dX1 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, block: layer.feedForward.output, name: layer.feedForward.prefix, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
+        }
+        guard inputGradient else {
+            _ = residualBackward(dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, rows: rows)
+            return dX1
         }
         return sublayerBackward(blocks, dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.attention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
@@ -214,14 +221,20 @@ public final class ForwardPass {
                                  norm3: norm3, feedForward: feedForward, feedForwardMask: mask3, output: y3)
     }
 
+    /// Backward through one decoder layer, adding into dMemory; `inputGradient` as for the encoder (the
+    /// cross-attention's memory gradient is always computed).
     func decoderLayerBackward(_ blocks: Blocks, _ layer: DecoderLayerState, dOutput: UnsafeMutablePointer<Float>,
-                              dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet?) -> UnsafeMutablePointer<Float> {
+                              dMemory: UnsafeMutablePointer<Float>, grads: ParameterSet?, inputGradient: Bool = true) -> UnsafeMutablePointer<Float> {
         let rows = batch.size * batch.targetLength
         let dY2 = sublayerBackward(blocks, dOutput, mask: layer.feedForwardMask, block: layer.feedForward.output, name: layer.feedForward.prefix, norm: layer.norm3, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
         }
         let dY1 = sublayerBackward(blocks, dY2, mask: layer.crossMask, block: layer.crossAttention.output, name: layer.crossAttention.prefix, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.crossAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dMemory, grads: grads, arena: arena)
+        }
+        guard inputGradient else {
+            _ = residualBackward(dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, rows: rows)
+            return dY1
         }
         return sublayerBackward(blocks, dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
             blocks.attentionBackward(layer.selfAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)

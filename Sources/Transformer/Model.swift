@@ -63,7 +63,7 @@ public final class TransformerModel: @unchecked Sendable {
     // MARK: Backward
 
     /// Propagates dlogits[B·T,V] back through the model, adding weight gradients into `grads`;
-    /// with `grads` nil the weights are frozen and only the masks' gradients (and activations') are computed.
+    /// with `grads` nil the weights are frozen and only the node masks' gradients are computed.
     public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet?) {
         let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
         guard let outputNorm = pass.outputNorm, let memoryNorm = pass.memoryNorm else { return }
@@ -74,14 +74,15 @@ public final class TransformerModel: @unchecked Sendable {
         var dy = arena.floats(b * t * d)
         blocks.normBackward(outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
         let dMemory = arena.floats(b * s * d)
-        for layer in pass.decoderLayers.reversed() {
-            dy = pass.decoderLayerBackward(blocks, layer, dOutput: dy, dMemory: dMemory, grads: grads)
+        // Frozen weights need no gradient below the first layer's first block (its node mask is the lowest).
+        for (index, layer) in pass.decoderLayers.enumerated().reversed() {
+            dy = pass.decoderLayerBackward(blocks, layer, dOutput: dy, dMemory: dMemory, grads: grads, inputGradient: grads != nil || index > 0)
         }
         pass.embedBackward(pass.targetEmbedding, dOutput: dy, ids: batch.decoderInputs, table: grads?["output_embedding.weight"])
         var dx = arena.floats(b * s * d)
         blocks.normBackward(memoryNorm, dy: dMemory, dx: dx, grads: grads)
-        for layer in pass.encoderLayers.reversed() {
-            dx = pass.encoderLayerBackward(blocks, layer, dOutput: dx, grads: grads)
+        for (index, layer) in pass.encoderLayers.enumerated().reversed() {
+            dx = pass.encoderLayerBackward(blocks, layer, dOutput: dx, grads: grads, inputGradient: grads != nil || index > 0)
         }
         pass.embedBackward(pass.sourceEmbedding, dOutput: dx, ids: batch.sources, table: grads?["input_embedding.weight"])
     }
