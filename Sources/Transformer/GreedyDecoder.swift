@@ -19,41 +19,34 @@ public struct GreedyDecoder {
     }
 
     /// Outputs for a batch of sources, with a key/value cache: each step runs only the new position;
-    /// cross-attention keys and values are computed once per source.
+    /// cross-attention keys and values are computed once per source. Finished sequences leave the
+    /// batch, so a batch costs what its unfinished sequences need.
     public func decode(_ sources: [[Int32]]) -> [[Int32]] {
         guard !sources.isEmpty else { return [] }
-        let config = model.config, d = config.width, parameters = model.parameters, blocks = model.blocks
+        let config = model.config, d = config.width, parameters = model.parameters
         let batch = Batch(sources: sources, targets: sources.map { _ in [] })
-        let b = batch.size, s = batch.sourceLength, steps = maxLength + 1
+        let capacity = batch.size, s = batch.sourceLength, steps = maxLength + 1
         var random = SeededRandom(seed: 0)
         let pass = ForwardPass(batch: batch, config: config, dropout: 0, masks: masks)
         let memory = model.encode(pass, random: &random)
         let arena = pass.arena
-        // Per layer: cross-attention keys/values of the memory, and the growing self-attention cache.
-        var crossKeys: [UnsafeMutablePointer<Float>] = [], crossValues: [UnsafeMutablePointer<Float>] = []
-        var selfKeys: [UnsafeMutablePointer<Float>] = [], selfValues: [UnsafeMutablePointer<Float>] = []
-        for i in 0..<config.layers {
-            let p = "decoder.layers.\(i).cross_attention"
-            let (k, v) = (arena.floats(b * s * d), arena.floats(b * s * d))
-            Linear.forward(k, memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
-            Linear.forward(v, memory, weight: parameters[p + ".value.weight"], bias: parameters[p + ".value.bias"], rows: b * s, inputs: d, outputs: d)
-            crossKeys.append(k); crossValues.append(v)
-            selfKeys.append(arena.floats(b * steps * d)); selfValues.append(arena.floats(b * steps * d))
-        }
-        var tokens = [Int32](repeating: 1, count: b)
-        var outputs = [[Int32]](repeating: [], count: b)
-        var finished = [Bool](repeating: false, count: b)
-        let x = arena.floats(b * d), normed = arena.floats(b * d), q = arena.floats(b * d), context = arena.floats(b * d)
-        let blockOut = arena.floats(b * d), mean = arena.floats(b), rstd = arena.floats(b)
-        let hidden = arena.floats(b * config.feedForwardWidth), gated = arena.floats(b * config.feedForwardWidth / 2)
-        let probs = arena.floats(b * config.heads * max(s, steps)), logits = arena.floats(b * config.targetVocabulary)
+        var cache = DecodingCache(model: model, memory: memory, batch: batch, steps: steps, arena: arena)
+        // rows[slot] is the batch row decoded in that slot; b is the number of slots in use.
+        var rows = Array(0..<capacity), b = capacity
+        var tokens = [Int32](repeating: 1, count: capacity)
+        var outputs = [[Int32]](repeating: [], count: capacity)
+        let x = arena.uninitialized(capacity * d), normed = arena.uninitialized(capacity * d), q = arena.uninitialized(capacity * d)
+        let context = arena.uninitialized(capacity * d), blockOut = arena.uninitialized(capacity * d)
+        let mean = arena.uninitialized(capacity), rstd = arena.uninitialized(capacity)
+        let hidden = arena.uninitialized(capacity * config.feedForwardWidth), gated = arena.uninitialized(capacity * config.feedForwardWidth / 2)
+        let probs = arena.uninitialized(capacity * config.heads * max(s, steps)), logits = arena.uninitialized(capacity * config.targetVocabulary)
         func norm(_ name: String, _ input: UnsafePointer<Float>) {
             LayerNorm.forward(normed, mean: mean, rstd: rstd, input, gamma: parameters[name + ".weight"], beta: parameters[name + ".bias"], rows: b, width: d)
         }
         func linear(_ name: String, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inputs: Int, outputs: Int) {
             Linear.forward(output, input, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: b, inputs: inputs, outputs: outputs)
         }
-        let original = arena.floats(b * d)
+        let original = arena.uninitialized(capacity * d)
         /// Adds the block output (masked, when decoding a circuit) to the residual stream.
         func addBlock(_ name: String) {
             if let masks {
@@ -75,19 +68,16 @@ public struct GreedyDecoder {
                 // The new position's key and value for every sequence, stored at slot t of each cache row.
                 linear(p + ".self_attention.key", normed, context, inputs: d, outputs: d)
                 linear(p + ".self_attention.value", normed, blockOut, inputs: d, outputs: d)
-                for row in 0..<b {
-                    (selfKeys[i] + (row * steps + t) * d).update(from: context + row * d, count: d)
-                    (selfValues[i] + (row * steps + t) * d).update(from: blockOut + row * d, count: d)
-                }
+                cache.store(layer: i, step: t, keys: context, values: blockOut, slots: b)
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
-                Attention.forward(context, probs: probs, q: q, k: selfKeys[i], v: selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
+                Attention.forward(context, probs: probs, q: q, k: cache.selfKeys[i], v: cache.selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
                 linear(p + ".self_attention.output", context, blockOut, inputs: d, outputs: d)
                 addBlock(p + ".self_attention")
                 norm(p + ".norm_2", x)
                 linear(p + ".cross_attention.query", normed, q, inputs: d, outputs: d)
                 let crossShape = Attention.Shape(batch: b, queries: 1, keys: s, width: d, heads: config.heads)
-                batch.sourcePadding.withUnsafeBufferPointer {
-                    Attention.forward(context, probs: probs, q: q, k: crossKeys[i], v: crossValues[i], keyPadding: $0.baseAddress, causal: false, shape: crossShape)
+                cache.sourcePadding.withUnsafeBufferPointer {
+                    Attention.forward(context, probs: probs, q: q, k: cache.crossKeys[i], v: cache.crossValues[i], keyPadding: $0.baseAddress, causal: false, shape: crossShape)
                 }
                 linear(p + ".cross_attention.output", context, blockOut, inputs: d, outputs: d)
                 addBlock(p + ".cross_attention")
@@ -99,11 +89,17 @@ public struct GreedyDecoder {
             }
             norm("decoder.output_norm", x)
             linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
-            for row in 0..<b where !finished[row] {
-                tokens[row] = argmax(logits + row * config.targetVocabulary, config.targetVocabulary)
-                finished[row] = extend(&outputs[row], with: tokens[row], step: t)
+            var unfinished: [Int] = []
+            for slot in 0..<b {
+                tokens[slot] = argmax(logits + slot * config.targetVocabulary, config.targetVocabulary)
+                if !extend(&outputs[rows[slot]], with: tokens[slot], step: t) { unfinished.append(slot) }
             }
-            if !finished.contains(false) { break }
+            if unfinished.isEmpty { break }
+            if unfinished.count < b {
+                cache.compact(keeping: unfinished, filled: t + 1)
+                for (slot, kept) in unfinished.enumerated() { (tokens[slot], rows[slot]) = (tokens[kept], rows[kept]) }
+                b = unfinished.count
+            }
         }
         return outputs
     }
