@@ -45,6 +45,15 @@ let trainedTinyModel: (model: TransformerModel, reports: [EpochReport]) = {
         }
     }
 
+    @Test func finishedSequencesLeaveTheBatchWithoutChangingTheOthers() throws {
+        // Outputs of 1 to 9 tokens: the batch shrinks step by step as sequences end.
+        let sources = try examples("copy", split: .test, count: 30).map(\.source).filter { $0.count <= 10 }
+        let decoder = GreedyDecoder(model: trainedTinyModel.model, maxLength: 12)
+        let together = decoder.decode(sources)
+        #expect(Set(together.map(\.count)).count > 2)
+        #expect(together == sources.map { decoder.decode([$0])[0] })
+    }
+
     @Test func sameSeedSameLossCurve() throws {
         let config = ModelConfig(layers: 1, width: 16, sourceVocabulary: Vocabulary.pcfg.count, targetVocabulary: Vocabulary.pcfg.count)
         var options = TrainingOptions()
