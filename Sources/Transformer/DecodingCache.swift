@@ -2,11 +2,12 @@ import Tensor
 
 /// The key/value cache of cached greedy decoding, one slot per sequence still being decoded:
 /// per decoder layer the cross-attention keys and values of the source (computed once) and the
-/// self-attention keys and values of the positions decoded so far.
+/// self-attention keys and values of the positions decoded so far. Keys are kept transposed, one
+/// row per model dimension, as `Attention.decodeStep` reads them.
 struct DecodingCache {
-    /// Cross-attention keys and values per layer, [slot, source position, d].
+    /// Cross-attention keys [slot, d, source position] and values [slot, source position, d] per layer.
     private(set) var crossKeys: [UnsafeMutablePointer<Float>] = [], crossValues: [UnsafeMutablePointer<Float>] = []
-    /// Self-attention keys and values per layer, [slot, step, d].
+    /// Self-attention keys [slot, d, step] and values [slot, step, d] per layer.
     private(set) var selfKeys: [UnsafeMutablePointer<Float>] = [], selfValues: [UnsafeMutablePointer<Float>] = []
     /// Padded source positions, [slot, source position].
     private(set) var sourcePadding: [Bool]
@@ -23,8 +24,14 @@ struct DecodingCache {
         for i in 0..<model.config.layers {
             let p = "decoder.layers.\(i).cross_attention", parameters = model.parameters
             let (k, v) = (arena.uninitialized(b * s * d), arena.uninitialized(b * s * d))
-            Linear.forward(k, memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
+            let rowKeys = arena.uninitialized(b * s * d)
+            Linear.forward(rowKeys, memory, weight: parameters[p + ".key.weight"], bias: parameters[p + ".key.bias"], rows: b * s, inputs: d, outputs: d)
             Linear.forward(v, memory, weight: parameters[p + ".value.weight"], bias: parameters[p + ".value.bias"], rows: b * s, inputs: d, outputs: d)
+            for slot in 0..<b {
+                for position in 0..<s {
+                    for c in 0..<d { k[(slot * d + c) * s + position] = rowKeys[(slot * s + position) * d + c] }
+                }
+            }
             crossKeys.append(k); crossValues.append(v)
             selfKeys.append(arena.uninitialized(b * steps * d)); selfValues.append(arena.uninitialized(b * steps * d))
         }
@@ -33,7 +40,7 @@ struct DecodingCache {
     /// Stores the key and value rows [slots, d] of step t for layer i.
     func store(layer i: Int, step t: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, slots: Int) {
         for slot in 0..<slots {
-            (selfKeys[i] + (slot * steps + t) * width).update(from: keys + slot * width, count: width)
+            for c in 0..<width { selfKeys[i][(slot * width + c) * steps + t] = keys[slot * width + c] }
             (selfValues[i] + (slot * steps + t) * width).update(from: values + slot * width, count: width)
         }
     }
@@ -46,7 +53,9 @@ struct DecodingCache {
             for i in crossKeys.indices {
                 (crossKeys[i] + slot * s * d).update(from: crossKeys[i] + source * s * d, count: s * d)
                 (crossValues[i] + slot * s * d).update(from: crossValues[i] + source * s * d, count: s * d)
-                (selfKeys[i] + slot * steps * d).update(from: selfKeys[i] + source * steps * d, count: filled * d)
+                for c in 0..<d {
+                    (selfKeys[i] + (slot * d + c) * steps).update(from: selfKeys[i] + (source * d + c) * steps, count: filled)
+                }
                 (selfValues[i] + slot * steps * d).update(from: selfValues[i] + source * steps * d, count: filled * d)
             }
             for j in 0..<s { sourcePadding[slot * s + j] = sourcePadding[source * s + j] }

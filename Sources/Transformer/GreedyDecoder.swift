@@ -70,14 +70,14 @@ public struct GreedyDecoder {
                 linear(p + ".self_attention.value", normed, blockOut, inputs: d, outputs: d)
                 cache.store(layer: i, step: t, keys: context, values: blockOut, slots: b)
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
-                Attention.forward(context, probs: probs, q: q, k: cache.selfKeys[i], v: cache.selfValues[i], keyPadding: nil, causal: false, shape: selfShape)
+                Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.selfKeys[i], v: cache.selfValues[i], keyPadding: nil, shape: selfShape)
                 linear(p + ".self_attention.output", context, blockOut, inputs: d, outputs: d)
                 addBlock(p + ".self_attention")
                 norm(p + ".norm_2", x)
                 linear(p + ".cross_attention.query", normed, q, inputs: d, outputs: d)
                 let crossShape = Attention.Shape(batch: b, queries: 1, keys: s, width: d, heads: config.heads)
                 cache.sourcePadding.withUnsafeBufferPointer {
-                    Attention.forward(context, probs: probs, q: q, k: cache.crossKeys[i], v: cache.crossValues[i], keyPadding: $0.baseAddress, causal: false, shape: crossShape)
+                    Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.crossKeys[i], v: cache.crossValues[i], keyPadding: $0.baseAddress, shape: crossShape)
                 }
                 linear(p + ".cross_attention.output", context, blockOut, inputs: d, outputs: d)
                 addBlock(p + ".cross_attention")

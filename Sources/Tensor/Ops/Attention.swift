@@ -90,13 +90,51 @@ public enum Attention {
                     maximum = max(maximum, scores[j])
                 }
                 normalize(scores, count: tk, maximum: maximum)
-                let output = out + b * d + h * hd
-                output.update(repeating: 0, count: hd)
-                for j in 0..<tk where scores[j] > 0 {
-                    let p = scores[j], value = v + keyBase + j * d
-                    for i in 0..<hd { output[i] += p * value[i] }
-                }
+                weightedSum(out + b * d + h * hd, scores, values: v + keyBase, count: tk, width: hd, stride: d)
             }
+        }
+    }
+
+    /// One query per sequence against keys stored transposed, [batch, head, head width, keyStride]
+    /// (as cached decoding keeps them), values as `forward` takes them. Each score is the same
+    /// in-order dot product as `forward`'s, computed for eight keys at once.
+    public static func decodeStep(_ out: UnsafeMutablePointer<Float>, probs: UnsafeMutablePointer<Float>, q: UnsafePointer<Float>,
+                                  keysTransposed kT: UnsafePointer<Float>, v: UnsafePointer<Float>, keyPadding: UnsafePointer<Bool>?,
+                                  shape: Shape) {
+        let (tk, d, hd, stride) = (shape.keys, shape.width, shape.headWidth, shape.keyStride)
+        parallelRows(shape.batch * shape.heads, minimumRows: 8) { tasks in
+            for task in tasks {
+                let b = task / shape.heads, h = task % shape.heads
+                let query = q + b * d + h * hd, scores = probs + task * tk, keys = kT + task * hd * stride
+                var j = 0
+                while j + 8 <= tk {
+                    var dot = SIMD8<Float>(repeating: 0)
+                    for i in 0..<hd { dot += SIMD8(repeating: query[i]) * UnsafeRawPointer(keys + i * stride + j).loadUnaligned(as: SIMD8<Float>.self) }
+                    UnsafeMutableRawPointer(scores + j).storeBytes(of: dot * shape.scale, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                for j in j..<tk {
+                    var dot: Float = 0
+                    for i in 0..<hd { dot += query[i] * keys[i * stride + j] }
+                    scores[j] = dot * shape.scale
+                }
+                var maximum = -Float.infinity
+                for j in 0..<tk {
+                    if keyPadding?[b * tk + j] ?? false { scores[j] = -.infinity } else { maximum = max(maximum, scores[j]) }
+                }
+                normalize(scores, count: tk, maximum: maximum)
+                weightedSum(out + b * d + h * hd, scores, values: v + b * stride * d + h * hd, count: tk, width: hd, stride: d)
+            }
+        }
+    }
+
+    /// output[width] = Σ_j weights[j] · values[j·stride ..< j·stride + width], skipping zero weights.
+    @inline(__always) private static func weightedSum(_ output: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>,
+                                                      values: UnsafePointer<Float>, count: Int, width: Int, stride: Int) {
+        output.update(repeating: 0, count: width)
+        for j in 0..<count where weights[j] > 0 {
+            let p = weights[j], value = values + j * stride
+            for i in 0..<width { output[i] += p * value[i] }
         }
     }
 
