@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """The PyTorch side of circ-bench's engine figures: the same encoder–decoder (pre-LayerNorm,
 GLU feed-forward, d/64 heads), batch 64, source 40, target 30, vocabulary 560, dropout 0,
-2 threads. Prints JSON lines {"layers","d","what":"train_step","ms"}. Needs torch; circ does not.
+2 threads. Prints JSON lines {"layers","d","what","ms"} for `train_step` (forward, loss, backward,
+clipping, AdamW) and `greedy_uncached` (30 tokens; the source encoded once, the decoder rerun on the
+whole prefix each step). circ-bench runs it for its in-run ratios. Needs torch; circ does not.
 
-    python3 benchmarks/torch_baseline.py --configs 1x64,2x128,3x256
+    python3 benchmarks/torch_baseline.py --configs 1x64,2x128,3x256 [--only train_step]
 """
 import argparse
 import json
@@ -51,10 +53,15 @@ class Model(nn.Module):
         self.projection = nn.Linear(d, vocab)
 
     def forward(self, src, tgt):
+        return self.decode(self.encode(src), tgt)
+
+    def encode(self, src):
         x = 2 * self.input_embedding(src)
         for layer in self.encoder:
             x = layer(x)
-        memory = self.encoder_norm(x)
+        return self.encoder_norm(x)
+
+    def decode(self, memory, tgt):
         causal = torch.triu(torch.full((tgt.shape[1], tgt.shape[1]), float("-inf")), diagonal=1)
         y = 2 * self.output_embedding(tgt)
         for layer in self.decoder:
@@ -62,28 +69,56 @@ class Model(nn.Module):
         return self.projection(self.decoder_norm(y))
 
 
+def best_ms(repeats, body):
+    """Best wall time of `repeats` runs after one warm-up, in milliseconds."""
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        body()
+        times.append(time.perf_counter() - start)
+    return round(min(times[1:]) * 1000, 2)
+
+
+def train_step(model, optimizer, src, tgt_in, tgt_out):
+    optimizer.zero_grad()
+    loss = nn.functional.cross_entropy(model(src, tgt_in).reshape(-1, 560), tgt_out.reshape(-1))
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+
+
+@torch.no_grad()
+def greedy_uncached(model, src, steps=30):
+    """Decoding without a key/value cache: the source is encoded once, and every step reruns the
+    decoder on the whole prefix so far."""
+    memory = model.encode(src)
+    ys = torch.ones(src.shape[0], 1, dtype=torch.long)
+    for _ in range(steps):
+        ys = torch.cat([ys, model.decode(memory, ys)[:, -1].argmax(-1, keepdim=True)], dim=1)
+    return ys
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", default="1x64,2x128,3x256")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", default="train_step,greedy_uncached")
     options = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
+    wanted = options.only.split(",")
     for config in options.configs.split(","):
         layers, d = map(int, config.split("x"))
         model = Model(layers, d, 560)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
         src, tgt_in, tgt_out = (torch.randint(3, 560, (64, n)) for n in (40, 30, 30))
-        times = []
-        for _ in range(options.repeats + 1):
-            start = time.perf_counter()
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(src, tgt_in).reshape(-1, 560), tgt_out.reshape(-1))
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            times.append(time.perf_counter() - start)
-        print(json.dumps({"layers": layers, "d": d, "what": "train_step", "ms": round(min(times[1:]) * 1000, 2)}))
+        if "train_step" in wanted:
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+            ms = best_ms(options.repeats, lambda: train_step(model, optimizer, src, tgt_in, tgt_out))
+            print(json.dumps({"layers": layers, "d": d, "what": "train_step", "ms": ms}), flush=True)
+        if "greedy_uncached" in wanted:
+            model.eval()
+            ms = best_ms(options.repeats, lambda: greedy_uncached(model, src))
+            print(json.dumps({"layers": layers, "d": d, "what": "greedy_uncached", "ms": ms, "ex_per_s": round(64000 / ms, 1)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ struct CircBench: ParsableCommand {
     @Option(help: "Engine measurements to run (train_step, mask_step, weight_mask_step, greedy_decode), comma-separated; all when absent.")
     var only: String?
 
+    @Option(help: "A Python with torch, for PyTorch's figures in the same run (skipped when it has none).")
+    var torchPython = "python3"
+
     @Flag(help: "JSON lines only (the default output is JSON lines already; kept for scripts).")
     var json = false
 
@@ -39,7 +42,8 @@ struct CircBench: ParsableCommand {
             if let unknown = selected?.subtracting(EngineBench.measurements).first {
                 throw ValidationError("unknown measurement '\(unknown)': use \(EngineBench.measurements.sorted().joined(separator: ", "))")
             }
-            let engine = EngineBench(repeats: repeats, only: selected, emit: emit)
+            let torch = TorchBaseline(python: torchPython)
+            let engine = EngineBench(repeats: repeats, only: selected, torch: torch.isAvailable ? torch : nil, emit: emit)
             let peak = engine.sgemm()
             for size in configs.split(separator: ",") {
                 let parts = size.split(separator: "x").compactMap { Int($0) }

@@ -10,9 +10,12 @@ struct EngineBench {
     let repeats: Int
     /// The measurements to take; all when nil.
     let only: Set<String>?
+    /// PyTorch, to measure the same shapes in the same run, when installed.
+    let torch: TorchBaseline?
     let emit: ([(key: String, value: Any)]) -> Void
 
     /// PyTorch 2 CPU, 2 threads, same shapes, on the 2-core development machine (issue 4): train step ms.
+    /// Kept beside the in-run figures: this machine may be faster or slower than that one.
     static let torchTrainStepMs: [String: Double] = ["1x64": 33, "2x128": 155, "3x256": 657, "6x512": 5100]
     /// The reference's uncached greedy decoding, examples per second (issue 4).
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
@@ -44,6 +47,8 @@ struct EngineBench {
             Example(source: (0..<39).map { _ in Int32(3 + random.below(557)) }, target: (0..<29).map { _ in Int32(3 + random.below(557)) })
         }
         let count = layers * width * width >= 6 * 512 * 512 ? 1 : repeats
+        // PyTorch runs right before each of circ's measurements it is compared with, so both see the same machine.
+        func torchMs(_ what: String) -> Double? { torch?.measure(layers: layers, width: width, repeats: count, only: [what])[what] }
         let shape: [(key: String, value: Any)] = [("layers", layers), ("d", width)]
         func timing(_ what: String, _ seconds: Double) -> [(key: String, value: Any)] {
             shape + [("what", what), ("ms", seconds * 1000), ("ex_per_s", 64 / seconds)]
@@ -54,11 +59,15 @@ struct EngineBench {
             options.batchSize = 64
             let trainer = Trainer(model: model, options: options)
             var dropoutRandom = SeededRandom(seed: 3)
+            let torch = torchMs("train_step")
             let seconds = best(count) { _ = trainer.step(examples, learningRate: 1e-4, random: &dropoutRandom) }
             let gflops = Self.trainStepFlops(config, batch: 64, source: 40, target: 30) / seconds / 1e9
             var fields = timing("train_step", seconds) + [("gflops", gflops)]
             if let peak = sgemmPeak { fields.append(("sgemm_share", gflops / peak)) }
-            if let torch = Self.torchTrainStepMs[key] { fields += [("torch_ms_baseline", torch), ("speedup_vs_torch", torch / (seconds * 1000))] }
+            if let torch { fields += [("torch_ms", torch), ("speedup_vs_torch", torch / (seconds * 1000))] }
+            if let torch = Self.torchTrainStepMs[key] {
+                fields += [("dev_machine_torch_ms", torch), ("speedup_vs_dev_machine_torch", torch / (seconds * 1000))]
+            }
             emit(fields)
             stepSeconds = seconds
         }
@@ -79,10 +88,14 @@ struct EngineBench {
             var decoder = GreedyDecoder(model: model, maxLength: 30)
             decoder.ignoresEnd = true
             let sources = examples.map(\.source)
+            let torch = torchMs("greedy_uncached")
             let seconds = best(count) { _ = decoder.decode(sources) }
             var fields = timing("greedy_decode", seconds)
+            if let torch {
+                fields += [("torch_uncached_ex_per_s", 64_000 / torch), ("speedup_vs_torch_uncached", torch / (seconds * 1000))]
+            }
             if let reference = Self.referenceDecodeExPerS[key] {
-                fields += [("reference_uncached_ex_per_s", reference), ("speedup_vs_reference", 64 / seconds / reference)]
+                fields += [("dev_machine_reference_ex_per_s", reference), ("speedup_vs_dev_machine_reference", 64 / seconds / reference)]
             }
             emit(fields)
         }
