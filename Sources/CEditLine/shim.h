@@ -16,3 +16,6 @@ static inline void circ_set_completion(rl_completion_func_t *function, const cha
 }
 static inline void circ_flush_stdout(void) { fflush(stdout); }
 static inline void circ_set_getc(int (*function)(FILE *)) { rl_getc_function = function; }
+/* libedit's own SIGINT handler puts the terminal in cooked mode for the rest of the line; circ's
+   handler is enough. Must run before the first readline call. */
+static inline void circ_leave_signals_to_caller(void) { rl_catch_signals = 0; }

@@ -10,6 +10,8 @@ public final class ProgressBar {
     private let isTerminal = isatty(2) != 0
     private var lastPlain = Date.distantPast
     private let plainInterval: TimeInterval
+    /// True while a bar is drawn on the terminal's current line.
+    private var isDrawn = false
 
     /// A bar for `total` units of work.
     public init(title: String, total: Int, unit: String = "steps", plainInterval: TimeInterval = 10) {
@@ -30,6 +32,7 @@ public final class ProgressBar {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             FileHandle.standardError.write(Data("\r\u{1B}[K\(bar) \(text)".utf8))
+            isDrawn = true
         } else if Date().timeIntervalSince(lastPlain) >= plainInterval || done == total {
             lastPlain = Date()
             FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -39,6 +42,12 @@ public final class ProgressBar {
     /// Ends the bar with a final message line.
     public func finish(_ message: String) {
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + message + "\n").utf8))
+        isDrawn = false
+    }
+
+    /// Work that stopped without `finish` (an error, Ctrl-C) leaves its last bar on its own line.
+    deinit {
+        if isDrawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     /// 75 → "1m15s".

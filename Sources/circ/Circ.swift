@@ -105,9 +105,9 @@ struct Doc: StatusCommand {
 enum Main {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        Signals.setInterruptBlocked(true)
+        Signals.blockInterrupts()
         let status: Int32 = onLargeStack {
-            Signals.setInterruptBlocked(false)
+            Signals.routeInterruptsHere()
             do {
                 let command = try Circ.parseAsRoot(arguments)
                 guard let runnable = command as? StatusCommand else {

@@ -21,11 +21,17 @@ final class LineEditor {
         if let current = setlocale(LC_CTYPE, ""), !String(cString: current).lowercased().contains("utf") {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
-        // Our own reader, so Ctrl-C ends `readline` at once instead of libedit retrying the read.
-        // libedit takes its result as one wide character, so a UTF-8 sequence is decoded here.
+        // Our own reader, so Ctrl-C ends `readline` at once instead of libedit retrying the read:
+        // it shows ^C and ends the line (libedit ignores an end of input once something is typed),
+        // and `readLine` then abandons that line. libedit takes each result as one wide character,
+        // so a UTF-8 sequence is decoded here.
         circ_set_getc { stream in
             let descriptor = stream.map { fileno($0) } ?? 0
-            guard let first = readByte(descriptor) else { return EOF }
+            guard let first = readByte(descriptor) else {
+                guard Interrupt.isRequested else { return EOF }
+                _ = write(1, "^C", 2)
+                return Int32(UInt8(ascii: "\n"))
+            }
             let length = first < 0x80 ? 0 : first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : -1
             guard length > 0 else { return length == 0 ? Int32(first) : 0xFFFD }
             var bytes = [first]
@@ -35,6 +41,7 @@ final class LineEditor {
             }
             return String(validating: bytes, as: UTF8.self)?.unicodeScalars.first.map { Int32($0.value) } ?? 0xFFFD
         }
+        circ_leave_signals_to_caller()
         using_history()
         stifle_history(5000)
         if let historyPath { _ = read_history(historyPath) }
@@ -57,7 +64,7 @@ final class LineEditor {
     func readLine(prompt: String) -> String? {
         guard let raw = readline(prompt) else { return nil }
         defer { free(raw) }
-        return String(cString: raw)
+        return Interrupt.isRequested ? nil : String(cString: raw)
     }
 
     /// Adds an entry to the history and saves the history file.
@@ -72,6 +79,8 @@ final class LineEditor {
 private func readByte(_ descriptor: Int32) -> UInt8? {
     var byte: UInt8 = 0
     while true {
+        // A Ctrl-C that came between two reads (or before the first) counts as well.
+        if Interrupt.isRequested { return nil }
         let count = read(descriptor, &byte, 1)
         if count == 1 { return byte }
         if count < 0 && errno == EINTR && !Interrupt.isRequested { continue }

@@ -21,7 +21,6 @@ struct REPL {
             Interrupt.clear()
             guard let line = editor.readLine(prompt: buffer.isEmpty ? "circ> " : "  ... ") else {
                 if Interrupt.isRequested {
-                    print("^C")
                     buffer = ""
                     continue
                 }

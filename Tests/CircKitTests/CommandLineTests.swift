@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `circ` executable built beside the test bundle (`swift test` builds every product).
-private let executable: String = {
+let circExecutable: String = {
     var url = Bundle.main.bundleURL
     for _ in 0..<4 {
         let candidate = url.appendingPathComponent("circ").path
@@ -15,7 +15,7 @@ private let executable: String = {
 /// Runs circ with arguments and optional standard input; returns status, stdout and stderr.
 private func runCirc(_ arguments: [String], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
+    process.executableURL = URL(fileURLWithPath: circExecutable)
     process.arguments = arguments
     let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
     process.standardOutput = out
