@@ -22,7 +22,7 @@ private let copyModel: TransformerModel = {
     options.batchSize = 32
     options.learningRate = 3e-3
     options.warmupSteps = 50
-    _ = try? Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
+    _ = Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
     return model
 }()
 
