@@ -2,7 +2,7 @@ import Dispatch
 
 /// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
 public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
-    let workers = min(Threads.count, max(1, count))
+    let workers = Threads.isSerialHere ? 1 : min(Threads.count, max(1, count))
     if workers <= 1 {
         for i in 0..<count { body(i) }
         return
@@ -27,6 +27,24 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 public enum Threads {
     /// Parts a sum over rows is split into: fixed, so that results do not depend on the core count.
     public static let reductionParts = 2
+    /// Runs `body` with every op it calls on this thread alone: for work already split across the
+    /// cores at a coarser grain, whose ops are too small to be worth splitting again.
+    public static func serially<T>(_ body: () -> T) -> T {
+        let outer = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, outer) }
+        return body()
+    }
+
+    /// True inside `serially` on this thread.
+    static var isSerialHere: Bool { pthread_getspecific(serialKey) != nil }
+
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     /// Online cores.
     public static let count: Int = {
         #if canImport(Glibc)

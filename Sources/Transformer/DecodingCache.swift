@@ -17,10 +17,11 @@ struct DecodingCache {
     let steps: Int
     private let width: Int
 
-    /// Projects the encoder's memory [B·S, d] into every layer's cross-attention keys and values.
-    init(model: TransformerModel, memory: UnsafePointer<Float>, batch: Batch, steps: Int, arena: Arena) {
-        let (b, s, d) = (batch.size, batch.sourceLength, model.config.width)
-        (sourceLength, self.steps, width, sourcePadding) = (s, steps, d, batch.sourcePadding)
+    /// Projects the encoder's memory [B·S, d] of `sequences` sources of `sourcePadding.count / B`
+    /// positions into every layer's cross-attention keys and values.
+    init(model: TransformerModel, memory: UnsafePointer<Float>, sequences b: Int, sourcePadding: [Bool], steps: Int, arena: Arena) {
+        let (s, d) = (sourcePadding.count / b, model.config.width)
+        (sourceLength, self.steps, width, self.sourcePadding) = (s, steps, d, sourcePadding)
         for i in 0..<model.config.layers {
             let p = "decoder.layers.\(i).cross_attention", parameters = model.parameters
             let (k, v) = (arena.uninitialized(b * s * d), arena.uninitialized(b * s * d))

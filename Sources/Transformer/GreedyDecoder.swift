@@ -23,14 +23,32 @@ public struct GreedyDecoder {
     /// batch, so a batch costs what its unfinished sequences need.
     public func decode(_ sources: [[Int32]]) -> [[Int32]] {
         guard !sources.isEmpty else { return [] }
-        let config = model.config, d = config.width, parameters = model.parameters
         let batch = Batch(sources: sources, targets: sources.map { _ in [] })
-        let capacity = batch.size, s = batch.sourceLength, steps = maxLength + 1
         var random = SeededRandom(seed: 0)
-        let pass = ForwardPass(batch: batch, config: config, dropout: 0, masks: masks)
+        let pass = ForwardPass(batch: batch, config: model.config, dropout: 0, masks: masks)
         let memory = model.encode(pass, random: &random)
-        let arena = pass.arena
-        var cache = DecodingCache(model: model, memory: memory, batch: batch, steps: steps, arena: arena)
+        // Each core decodes its share of the sequences on its own: one step's ops are too small to split.
+        let groups = min(Threads.count, max(1, batch.size / 8)), s = batch.sourceLength
+        let shares = (0..<groups).map { (batch.size * $0 / groups)..<(batch.size * ($0 + 1) / groups) }
+        var outputs = [[[Int32]]](repeating: [], count: groups)
+        outputs.withUnsafeMutableBufferPointer { outputs in
+            parallelFor(groups) { group in
+                let rows = shares[group]
+                outputs[group] = Threads.serially {
+                    decode(memory: memory + rows.lowerBound * s * model.config.width, sequences: rows.count,
+                           sourcePadding: Array(batch.sourcePadding[(rows.lowerBound * s)..<(rows.upperBound * s)]))
+                }
+            }
+        }
+        return outputs.flatMap { $0 }
+    }
+
+    /// Decodes `sequences` sources from their encoder memory [sequences·S, d].
+    private func decode(memory: UnsafePointer<Float>, sequences capacity: Int, sourcePadding: [Bool]) -> [[Int32]] {
+        let config = model.config, d = config.width, parameters = model.parameters
+        let s = sourcePadding.count / capacity, steps = maxLength + 1
+        let arena = Arena()
+        var cache = DecodingCache(model: model, memory: memory, sequences: capacity, sourcePadding: sourcePadding, steps: steps, arena: arena)
         // rows[slot] is the batch row decoded in that slot; b is the number of slots in use.
         var rows = Array(0..<capacity), b = capacity
         var tokens = [Int32](repeating: 1, count: capacity)
