@@ -2,10 +2,11 @@
 """The PyTorch side of circ-bench's engine figures: the same encoder–decoder (pre-LayerNorm,
 GLU feed-forward, d/64 heads), batch 64, source 40, target 30, vocabulary 560, dropout 0,
 2 threads. Prints JSON lines {"layers","d","what","ms"} for `train_step` (forward, loss, backward,
-clipping, AdamW) and `greedy_uncached` (30 tokens; the source encoded once, the decoder rerun on the
+clipping, AdamW), `mask_step` (circuit discovery's step on node masks, weights frozen) and
+`greedy_uncached` (30 tokens; the source encoded once, the decoder rerun on the
 whole prefix each step). circ-bench runs it for its in-run ratios. Needs torch; circ does not.
 
-    python3 benchmarks/torch_baseline.py --configs 1x64,2x128,3x256 [--only train_step]
+    python3 benchmarks/torch_baseline.py --configs 1x64,2x128,3x256 [--only train_step,mask_step]
 """
 import argparse
 import json
@@ -34,13 +35,28 @@ class Layer(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(3 if cross else 2))
         self.feed_forward = GLUFeedForward(d)
 
+        self.mask_logits = None
+
+    def add_node_masks(self, d, initial=0.05):
+        """One mask logit per unit of each block output, as circuit discovery trains them."""
+        blocks = 3 if self.cross_attention is not None else 2
+        self.mask_logits = nn.ParameterList(nn.Parameter(torch.full((d,), initial)) for _ in range(blocks))
+        self.register_buffer("ablation", torch.zeros(blocks, d))
+        self.temperature = 1.0
+
+    def masked(self, block, out):
+        if self.mask_logits is None:
+            return out
+        m = torch.sigmoid(self.temperature * self.mask_logits[block])
+        return out * m + (1 - m) * self.ablation[block]
+
     def forward(self, x, memory=None, causal=None):
         h = self.norms[0](x)
-        x = x + self.self_attention(h, h, h, attn_mask=causal, need_weights=False)[0]
+        x = x + self.masked(0, self.self_attention(h, h, h, attn_mask=causal, need_weights=False)[0])
         if self.cross_attention is not None:
             h = self.norms[1](x)
-            x = x + self.cross_attention(h, memory, memory, need_weights=False)[0]
-        return x + self.feed_forward(self.norms[-1](x))
+            x = x + self.masked(1, self.cross_attention(h, memory, memory, need_weights=False)[0])
+        return x + self.masked(-1, self.feed_forward(self.norms[-1](x)))
 
 
 class Model(nn.Module):
@@ -87,6 +103,18 @@ def train_step(model, optimizer, src, tgt_in, tgt_out):
     optimizer.step()
 
 
+def mask_step(model, optimizer, src, tgt_in, target_probs, lam=1e-4):
+    """Node-mask discovery's step: soft cross-entropy against the base model's distribution plus
+    λ·Σ masks, gradients to the mask logits only (the weights are frozen), AdamW on the logits."""
+    optimizer.zero_grad()
+    log_probs = nn.functional.log_softmax(model(src, tgt_in), dim=-1)
+    layers = list(model.encoder) + list(model.decoder)
+    penalty = sum(torch.sigmoid(layer.temperature * s).sum() for layer in layers for s in layer.mask_logits)
+    loss = -(target_probs * log_probs).sum(-1).mean() + lam * penalty
+    loss.backward()
+    optimizer.step()
+
+
 @torch.no_grad()
 def greedy_uncached(model, src, steps=30):
     """Decoding without a key/value cache: the source is encoded once, and every step reruns the
@@ -102,7 +130,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--configs", default="1x64,2x128,3x256")
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--only", default="train_step,greedy_uncached")
+    parser.add_argument("--only", default="train_step,mask_step,greedy_uncached")
     options = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(0)
@@ -115,6 +143,18 @@ def main():
             optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
             ms = best_ms(options.repeats, lambda: train_step(model, optimizer, src, tgt_in, tgt_out))
             print(json.dumps({"layers": layers, "d": d, "what": "train_step", "ms": ms}), flush=True)
+        if "mask_step" in wanted:
+            with torch.no_grad():
+                target_probs = nn.functional.softmax(model(src, tgt_in), dim=-1)
+            for p in model.parameters():
+                p.requires_grad_(False)
+            for layer in list(model.encoder) + list(model.decoder):
+                layer.add_node_masks(d)
+            logits = [p for layer in list(model.encoder) + list(model.decoder) for p in layer.mask_logits]
+            optimizer = torch.optim.AdamW(logits, lr=0.1)
+            ms = best_ms(options.repeats, lambda: mask_step(model, optimizer, src, tgt_in, target_probs))
+            print(json.dumps({"layers": layers, "d": d, "what": "mask_step", "ms": ms}), flush=True)
+            model = Model(layers, d, 560)
         if "greedy_uncached" in wanted:
             model.eval()
             ms = best_ms(options.repeats, lambda: greedy_uncached(model, src))
