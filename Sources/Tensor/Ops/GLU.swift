@@ -10,15 +10,11 @@ public enum GLU {
                                rows n: Int, half h: Int) {
         parallelRows(n) { rows in
             for row in rows {
-                let input = x + row * 2 * h, out = y + row * h
-                guard let phi = cdf.map({ $0 + row * h }) else {
-                    for j in 0..<h { out[j] = input[j] * gelu(input[h + j]) }
-                    continue
-                }
+                let input = x + row * 2 * h, out = y + row * h, phi = cdf.map { $0 + row * h }
                 for j in 0..<h {
                     let gate = input[h + j], erf = erff(gate * 0.70710678)
                     out[j] = input[j] * (0.5 * gate * (1 + erf))
-                    phi[j] = 0.5 * (1 + erf)
+                    phi?[j] = 0.5 * (1 + erf)
                 }
             }
         }
@@ -38,7 +34,4 @@ public enum GLU {
             }
         }
     }
-
-    /// x · Φ(x), with Φ the standard normal CDF.
-    @inline(__always) public static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * 0.70710678)) }
 }
