@@ -29,6 +29,8 @@ final class LineEditor {
             let descriptor = stream.map { fileno($0) } ?? 0
             guard let first = readByte(descriptor) else {
                 guard Interrupt.isRequested else { return EOF }
+                // Keys typed ahead belong to the abandoned line, as when the terminal sends the signal.
+                tcflush(descriptor, TCIFLUSH)
                 _ = write(1, "^C", 2)
                 return Int32(UInt8(ascii: "\n"))
             }
