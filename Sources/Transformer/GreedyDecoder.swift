@@ -46,9 +46,9 @@ public struct GreedyDecoder {
     /// Decodes `sequences` sources from their encoder memory [sequences·S, d].
     private func decode(memory: UnsafePointer<Float>, sequences capacity: Int, sourcePadding: [Bool]) -> [[Int32]] {
         let config = model.config, d = config.width, parameters = model.parameters
-        let s = sourcePadding.count / capacity, steps = maxLength + 1
-        let arena = Arena()
+        let steps = maxLength + 1, arena = Arena()
         var cache = DecodingCache(model: model, memory: memory, sequences: capacity, sourcePadding: sourcePadding, steps: steps, arena: arena)
+        let s = cache.sourceLength
         // rows[slot] is the batch row decoded in that slot; b is the number of slots in use.
         var rows = Array(0..<capacity), b = capacity
         var tokens = [Int32](repeating: 1, count: capacity)

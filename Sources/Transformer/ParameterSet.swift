@@ -64,14 +64,13 @@ final class Arena {
     init() { _ = Self.keepFreedMemory }
 
     /// glibc hands large freed blocks back to the kernel, so each pass faulted its pages in again
-    /// (about 8% of a training step); keep blocks up to 32 MiB in the heap and never trim it.
+    /// (a third of a 2x128 training step); keep blocks up to 32 MiB in the heap and never trim it.
     private static let keepFreedMemory: Void = { _ = circ_keep_freed_memory() }()
 
     /// `count` zeroed floats.
     func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let block = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+        let block = uninitialized(count)
         block.initialize(repeating: 0, count: max(1, count))
-        blocks.append(block)
         return block
     }
 
