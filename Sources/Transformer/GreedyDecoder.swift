@@ -46,7 +46,7 @@ public struct GreedyDecoder {
     /// Decodes `sequences` sources from their encoder memory [sequences·S, d].
     private func decode(memory: UnsafePointer<Float>, sequences capacity: Int, sourcePadding: [Bool]) -> [[Int32]] {
         let config = model.config, d = config.width, parameters = model.parameters
-        let steps = maxLength + 1, arena = Arena()
+        let steps = maxLength, arena = Arena()
         var cache = DecodingCache(model: model, memory: memory, sequences: capacity, sourcePadding: sourcePadding, steps: steps, arena: arena)
         let s = cache.sourceLength
         // rows[slot] is the batch row decoded in that slot; b is the number of slots in use.
@@ -110,7 +110,7 @@ public struct GreedyDecoder {
             var unfinished: [Int] = []
             for slot in 0..<b {
                 tokens[slot] = argmax(logits + slot * config.targetVocabulary, config.targetVocabulary)
-                if !extend(&outputs[rows[slot]], with: tokens[slot], step: t) { unfinished.append(slot) }
+                if !extend(&outputs[rows[slot]], with: tokens[slot]) { unfinished.append(slot) }
             }
             if unfinished.isEmpty { break }
             if unfinished.count < b {
@@ -127,21 +127,22 @@ public struct GreedyDecoder {
         var prefixes = [[Int32]](repeating: [], count: sources.count)
         var finished = [Bool](repeating: false, count: sources.count)
         var random = SeededRandom(seed: 0)
-        for t in 0...maxLength {
+        for t in 0..<maxLength {
             let batch = Batch(sources: sources, targets: prefixes.map { Array($0.prefix(t)) + [Int32](repeating: 0, count: max(0, t - $0.count)) })
             let pass = model.forward(batch, masks: masks, random: &random)
             let v = model.config.targetVocabulary, length = pass.batch.targetLength
             for row in sources.indices where !finished[row] {
-                finished[row] = extend(&prefixes[row], with: argmax(pass.logits + (row * length + t) * v, v), step: t)
+                finished[row] = extend(&prefixes[row], with: argmax(pass.logits + (row * length + t) * v, v))
             }
             if !finished.contains(false) { break }
         }
         return prefixes
     }
 
-    /// Appends the token chosen at `step` unless it ends the output (EOS, or the length limit); true when the output is finished.
-    private func extend(_ output: inout [Int32], with token: Int32, step: Int) -> Bool {
-        if (token == Self.endOfSequence && !ignoresEnd) || step == maxLength { return true }
+    /// Appends a token unless it is EOS; true when the output is finished. The step loops stop at
+    /// `maxLength` tokens, so no step is run whose token could not be kept.
+    private func extend(_ output: inout [Int32], with token: Int32) -> Bool {
+        if token == Self.endOfSequence && !ignoresEnd { return true }
         output.append(token)
         return false
     }

@@ -102,9 +102,15 @@ struct EngineBench {
             decoder.ignoresEnd = true
             let sources = examples.map(\.source)
             let (seconds, torch) = compared("greedy_decode", torchName: "greedy_uncached") { _ = decoder.decode(sources) }
-            var fields = timing("greedy_decode", seconds)
+            let cachedFlops = Self.decodeFlops(config, batch: 64, source: 40, steps: 30, cached: true)
+            let uncachedFlops = Self.decodeFlops(config, batch: 64, source: 40, steps: 30, cached: false)
+            var fields = timing("greedy_decode", seconds) + [("gflops", cachedFlops / seconds / 1e9),
+                                                             ("uncached_to_cached_flops", uncachedFlops / cachedFlops)]
             if let torch {
-                fields += [("torch_uncached_ex_per_s", 64_000 / torch), ("speedup_vs_torch_uncached", torch / (seconds * 1000))]
+                let torchGflops = uncachedFlops / (torch / 1000) / 1e9
+                fields += [("torch_uncached_ex_per_s", 64_000 / torch), ("torch_uncached_gflops", torchGflops),
+                           ("speedup_vs_torch_uncached", torch / (seconds * 1000)),
+                           ("gflops_vs_torch_uncached", cachedFlops / seconds / 1e9 / torchGflops)]
             }
             if let reference = Self.referenceDecodeExPerS[key] {
                 fields += [("dev_machine_reference_ex_per_s", reference), ("speedup_vs_dev_machine_reference", 64 / seconds / reference)]
@@ -121,6 +127,26 @@ struct EngineBench {
         let decoder = Double(c.layers) * b * t * (4 * d * d + ffn + 2 * t * d + 2 * d * d + 2 * s * d) + Double(c.layers) * b * s * 2 * d * d
         let projection = b * t * d * Double(c.targetVocabulary)
         return 3 * 2 * (encoder + decoder + projection)
+    }
+
+    /// Multiply–adds ×2 of greedy decoding `steps` tokens from sources of length `source`, as circ does it
+    /// (`cached`: each step runs the new position only; cross-attention keys and values once) or as the
+    /// reference does (each step reruns the decoder over the whole prefix, cross-attention projections
+    /// and the output projection included). Their ratio is the speedup caching gives at equal GFLOP/s.
+    static func decodeFlops(_ c: ModelConfig, batch: Int, source: Int, steps: Int, cached: Bool) -> Double {
+        let d = Double(c.width), f = Double(c.feedForwardWidth), s = Double(source), layers = Double(c.layers)
+        let ffn = d * f + f / 2 * d, v = Double(c.targetVocabulary), crossKeysAndValues = layers * s * 2 * d * d
+        let encoder = layers * s * (4 * d * d + ffn + 2 * s * d)
+        // One position among p: self-attention (projections, scores over p keys, weighted sum), cross-attention's
+        // query and output projections and its scores over the source, the feed-forward block; then the projection.
+        // Rerunning a prefix of p positions computes all p×p scores (the causal mask hides, it does not skip).
+        func position(_ p: Double) -> Double { layers * (4 * d * d + 2 * p * d + 2 * d * d + 2 * s * d + ffn) + d * v }
+        var decoder = cached ? crossKeysAndValues : 0
+        for t in 1...steps {
+            let p = Double(t)
+            decoder += cached ? position(p) : p * position(p) + crossKeysAndValues
+        }
+        return 2 * Double(batch) * (encoder + decoder)
     }
 
     private func best(_ count: Int, _ body: () -> Void) -> Double {
