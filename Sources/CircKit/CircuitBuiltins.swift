@@ -2,6 +2,7 @@ import CircLang
 import Foundation
 import PCFG
 import Pruning
+import Tensor
 import Transformer
 
 /// Builtins for circuits: discovery (cached), overlaps, cross-task faithfulness, files.
@@ -155,12 +156,13 @@ enum Discovering {
     }
 }
 
-/// Where discovered circuits are kept: `$CIRC_CACHE/circuits/<hash of every input>.safetensors`.
+/// Where discovered circuits are kept: `$CIRC_CACHE/circuits/<hash of every input>.safetensors`,
+/// the engine's `Numerics.version` among the inputs.
 enum CircuitCache {
     static func path(model: String, task: String, parameters: [String: String]) -> String? {
         let environment = ProcessInfo.processInfo.environment
         guard let folder = environment["CIRC_CACHE"] ?? environment["HOME"].map({ $0 + "/.cache/circ" }) else { return nil }
-        let key = ([model, task] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "|")
+        let key = ([model, task, "numerics=\(Numerics.version)"] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "|")
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         return "\(folder)/circuits/\(String(hash, radix: 16).leftPadded(to: 16, with: "0")).safetensors"

@@ -27,6 +27,7 @@ public struct GreedyDecoder {
         var random = SeededRandom(seed: 0)
         let pass = ForwardPass(batch: batch, config: model.config, dropout: 0, masks: masks)
         let memory = model.encode(pass, random: &random)
+        let weights = packedStepWeights()
         // Each core decodes its share of the sequences on its own: one step's ops are too small to split.
         let groups = min(Threads.count, max(1, batch.size / 8)), s = batch.sourceLength
         let shares = (0..<groups).map { (batch.size * $0 / groups)..<(batch.size * ($0 + 1) / groups) }
@@ -36,15 +37,37 @@ public struct GreedyDecoder {
                 let rows = shares[group]
                 outputs[group] = Threads.serially {
                     decode(memory: memory + rows.lowerBound * s * model.config.width, sequences: rows.count,
-                           sourcePadding: Array(batch.sourcePadding[(rows.lowerBound * s)..<(rows.upperBound * s)]))
+                           sourcePadding: Array(batch.sourcePadding[(rows.lowerBound * s)..<(rows.upperBound * s)]), weights: weights)
                 }
             }
         }
         return outputs.flatMap { $0 }
     }
 
+    /// The weights of every linear map a decoding step runs, packed for `PackedMatrix.multiply`.
+    private func packedStepWeights() -> [String: PackedMatrix] {
+        let config = model.config, d = config.width, f = config.feedForwardWidth
+        var shapes: [(String, inputs: Int, outputs: Int)] = [("projection", d, config.targetVocabulary)]
+        for i in 0..<config.layers {
+            let p = "decoder.layers.\(i)"
+            for name in ["self_attention.query", "self_attention.key", "self_attention.value", "self_attention.output",
+                         "cross_attention.query", "cross_attention.output"] {
+                shapes.append((p + "." + name, d, d))
+            }
+            shapes += [(p + ".feed_forward.linear_1", d, f), (p + ".feed_forward.linear_2", f / 2, d)]
+        }
+        var packed = [PackedMatrix?](repeating: nil, count: shapes.count)
+        packed.withUnsafeMutableBufferPointer { packed in
+            parallelFor(shapes.count) { i in
+                packed[i] = PackedMatrix(transposing: model.parameters[shapes[i].0 + ".weight"], rows: shapes[i].inputs, columns: shapes[i].outputs)
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(shapes.map(\.0), packed.map { $0! }))
+    }
+
     /// Decodes `sequences` sources from their encoder memory [sequences·S, d].
-    private func decode(memory: UnsafePointer<Float>, sequences capacity: Int, sourcePadding: [Bool]) -> [[Int32]] {
+    private func decode(memory: UnsafePointer<Float>, sequences capacity: Int, sourcePadding: [Bool],
+                        weights: [String: PackedMatrix]) -> [[Int32]] {
         let config = model.config, d = config.width, parameters = model.parameters
         let steps = maxLength, arena = Arena()
         var cache = DecodingCache(model: model, memory: memory, sequences: capacity, sourcePadding: sourcePadding, steps: steps, arena: arena)
@@ -61,8 +84,9 @@ public struct GreedyDecoder {
         func norm(_ name: String, _ input: UnsafePointer<Float>) {
             LayerNorm.forward(normed, mean: mean, rstd: rstd, input, gamma: parameters[name + ".weight"], beta: parameters[name + ".bias"], rows: b, width: d)
         }
-        func linear(_ name: String, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inputs: Int, outputs: Int) {
-            Linear.forward(output, input, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: b, inputs: inputs, outputs: outputs)
+        func linear(_ name: String, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+            guard let weight = weights[name] else { preconditionFailure("no packed weight \(name)") }
+            Linear.forward(output, input, packedWeight: weight, bias: parameters[name + ".bias"], rows: b)
         }
         let original = arena.uninitialized(capacity * d)
         /// Adds the block output (masked, when decoding a circuit) to the residual stream.
@@ -82,31 +106,31 @@ public struct GreedyDecoder {
             for i in 0..<config.layers {
                 let p = "decoder.layers.\(i)"
                 norm(p + ".norm_1", x)
-                linear(p + ".self_attention.query", normed, q, inputs: d, outputs: d)
+                linear(p + ".self_attention.query", normed, q)
                 // The new position's key and value for every sequence, stored at slot t of each cache row.
-                linear(p + ".self_attention.key", normed, context, inputs: d, outputs: d)
-                linear(p + ".self_attention.value", normed, blockOut, inputs: d, outputs: d)
+                linear(p + ".self_attention.key", normed, context)
+                linear(p + ".self_attention.value", normed, blockOut)
                 cache.store(layer: i, step: t, keys: context, values: blockOut, slots: b)
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
                 Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.selfKeys[i], v: cache.selfValues[i], keyPadding: nil, shape: selfShape)
-                linear(p + ".self_attention.output", context, blockOut, inputs: d, outputs: d)
+                linear(p + ".self_attention.output", context, blockOut)
                 addBlock(p + ".self_attention")
                 norm(p + ".norm_2", x)
-                linear(p + ".cross_attention.query", normed, q, inputs: d, outputs: d)
+                linear(p + ".cross_attention.query", normed, q)
                 let crossShape = Attention.Shape(batch: b, queries: 1, keys: s, width: d, heads: config.heads)
                 cache.sourcePadding.withUnsafeBufferPointer {
                     Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.crossKeys[i], v: cache.crossValues[i], keyPadding: $0.baseAddress, shape: crossShape)
                 }
-                linear(p + ".cross_attention.output", context, blockOut, inputs: d, outputs: d)
+                linear(p + ".cross_attention.output", context, blockOut)
                 addBlock(p + ".cross_attention")
                 norm(p + ".norm_3", x)
-                linear(p + ".feed_forward.linear_1", normed, hidden, inputs: d, outputs: config.feedForwardWidth)
+                linear(p + ".feed_forward.linear_1", normed, hidden)
                 GLU.forward(gated, hidden, rows: b, half: config.feedForwardWidth / 2)
-                linear(p + ".feed_forward.linear_2", gated, blockOut, inputs: config.feedForwardWidth / 2, outputs: d)
+                linear(p + ".feed_forward.linear_2", gated, blockOut)
                 addBlock(p + ".feed_forward")
             }
             norm("decoder.output_norm", x)
-            linear("projection", normed, logits, inputs: d, outputs: config.targetVocabulary)
+            linear("projection", normed, logits)
             var unfinished: [Int] = []
             for slot in 0..<b {
                 tokens[slot] = argmax(logits + slot * config.targetVocabulary, config.targetVocabulary)

@@ -61,10 +61,11 @@ public final class AdamW {
         let correction1 = 1 - powf(beta1, Float(step)), correction2 = 1 - powf(beta2, Float(step))
         let (p, g, m, v) = (values, grads, firstMoment, secondMoment)
         let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        // One loop per array written, so that each runs eight floats at a time.
         parallelRows(count, minimumRows: 1 << 14) { range in
+            for i in range { m[i] = beta1 * m[i] + (1 - beta1) * g[i] }
+            for i in range { v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i] }
             for i in range {
-                m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-                v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
                 let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
                 p[i] -= learningRate * (update + weightDecay * p[i])
             }

@@ -58,14 +58,12 @@ public enum Attention {
         }
     }
 
-    /// Turns a row of scores (−∞ where hidden) with the given maximum into probabilities, in place.
+    /// Turns a row of scores (−∞ where hidden) with the given maximum into probabilities, in place:
+    /// the exponentials eight at a time, their sum in order.
     @inline(__always) private static func normalize(_ row: UnsafeMutablePointer<Float>, count: Int, maximum: Float) {
+        for j in 0..<count { row[j] = row[j] == -.infinity ? 0 : VectorMath.exp(row[j] - maximum) }
         var sum: Float = 0
-        for j in 0..<count {
-            let e = row[j] == -.infinity ? 0 : expf(row[j] - maximum)
-            row[j] = e
-            sum += e
-        }
+        for j in 0..<count { sum += row[j] }
         let inverse = sum > 0 ? 1 / sum : 0
         for j in 0..<count { row[j] *= inverse }
     }

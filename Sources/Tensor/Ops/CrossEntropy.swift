@@ -22,7 +22,7 @@ public enum CrossEntropy {
             }
             let (maximum, logSum) = logSumExp(x, v)
             if let grad {
-                for j in 0..<v { grad[j] = expf(x[j] - maximum - logSum) / Float(counted) }
+                for j in 0..<v { grad[j] = VectorMath.exp(x[j] - maximum - logSum) / Float(counted) }
                 grad[Int(targets[row])] -= 1 / Float(counted)
             }
             return Double(logSum - (x[Int(targets[row])] - maximum))
@@ -50,7 +50,7 @@ public enum CrossEntropy {
             for j in 0..<v where target[j] > 0 { rowLoss -= Double(target[j]) * Double(x[j] - maximum - logSum) }
             if let grad {
                 let scale = w / Float(weightSum)
-                for j in 0..<v { grad[j] = scale * (expf(x[j] - maximum - logSum) - target[j]) }
+                for j in 0..<v { grad[j] = scale * (VectorMath.exp(x[j] - maximum - logSum) - target[j]) }
             }
             return Double(w) * rowLoss
         } / weightSum
@@ -69,13 +69,18 @@ public enum CrossEntropy {
         return total
     }
 
-    /// (max, log Σ exp(x − max)) of a row.
+    /// (max, log Σ exp(x − max)) of a row: the exponentials eight at a time into a scratch row, then
+    /// summed in order.
     @inline(__always) static func logSumExp(_ x: UnsafePointer<Float>, _ v: Int) -> (Float, Float) {
         var maximum = -Float.infinity
         for j in 0..<v { maximum = max(maximum, x[j]) }
-        var sum: Float = 0
-        for j in 0..<v { sum += expf(x[j] - maximum) }
-        return (maximum, logf(sum))
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: v) { scratch in
+            guard let e = scratch.baseAddress else { return (maximum, -.infinity) }
+            for j in 0..<v { e[j] = VectorMath.exp(x[j] - maximum) }
+            var sum: Float = 0
+            for j in 0..<v { sum += e[j] }
+            return (maximum, logf(sum))
+        }
     }
 
     /// Softmax of each row of logits[n,v] into probabilities[n,v].
@@ -84,7 +89,7 @@ public enum CrossEntropy {
             for row in rows {
                 let x = logits + row * v, y = probabilities + row * v
                 let (maximum, logSum) = logSumExp(x, v)
-                for j in 0..<v { y[j] = expf(x[j] - maximum - logSum) }
+                for j in 0..<v { y[j] = VectorMath.exp(x[j] - maximum - logSum) }
             }
         }
     }

@@ -13,6 +13,18 @@ public enum Linear {
         }
     }
 
+    /// y[n,out] = x[n,in] · weightᵀ + bias with the weight packed beforehand, on this thread (decoding steps).
+    public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, packedWeight: PackedMatrix,
+                               bias: UnsafePointer<Float>?, rows n: Int) {
+        packedWeight.multiply(x, rows: n, into: y)
+        guard let bias else { return }
+        let outputs = packedWeight.columns
+        for row in 0..<n {
+            let out = y + row * outputs
+            for j in 0..<outputs { out[j] += bias[j] }
+        }
+    }
+
     /// From dy[n,out]: dx[n,in] (added to when `accumulate`), dweight[out,in] += dyᵀx, dbias += Σ dy.
     /// Any of dx, dweight, dbias may be nil to skip that work (frozen weights need none of theirs).
     public static func backward(dx: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>?, dbias: UnsafeMutablePointer<Float>?,

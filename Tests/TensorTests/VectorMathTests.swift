@@ -1,0 +1,71 @@
+import Foundation
+import Tensor
+import Testing
+
+@Suite struct VectorMathAccuracy {
+    /// Every 1/64 from −87 to 88 against Foundation's double-precision exp.
+    @Test func expWithinTwoUlp() {
+        var worst = 0.0
+        for x in stride(from: Float(-87), to: 88, by: 1.0 / 64) {
+            let exact = Foundation.exp(Double(x))
+            worst = max(worst, abs(Double(VectorMath.exp(x)) - exact) / exact)
+        }
+        #expect(worst < 2.4e-7, "largest relative error \(worst)")
+        #expect(VectorMath.exp(-100) == 0)
+        #expect(VectorMath.exp(100) == .infinity)
+    }
+
+    /// Φ(x) on [−12, 12] against erfc in double precision: within 2e-7 absolute (3 ulp near 1), and within 2e-6
+    /// relative on the lower tail down to x = −5 (where 1 + erf would have lost every digit).
+    @Test func gaussianCDFAccurateOnBothTails() {
+        var worstAbsolute = 0.0, worstRelative = 0.0
+        for x in stride(from: Float(-12), to: 12, by: 1.0 / 256) {
+            let v = Double(x), exact = 0.5 * erfc(-v / 2.0.squareRoot()), cdf = Double(VectorMath.gaussianCDF(x))
+            worstAbsolute = max(worstAbsolute, abs(cdf - exact))
+            if v <= 0 && v >= -5 { worstRelative = max(worstRelative, abs(cdf - exact) / exact) }
+        }
+        #expect(worstAbsolute < 2e-7, "largest absolute error \(worstAbsolute)")
+        #expect(worstRelative < 2e-6, "largest relative error on the lower tail \(worstRelative)")
+    }
+
+    /// A row whose width is not a multiple of eight gives each column the value it has in a wide row.
+    @Test func gluColumnsDoNotDependOnTheRowWidth() {
+        let h = 11, wide = 16
+        let gates = (0..<h).map { Float($0) * 0.37 - 2 }, values = (0..<h).map { Float($0) * 0.1 + 0.5 }
+        var narrow = [Float](repeating: 0, count: h), broad = [Float](repeating: 0, count: wide)
+        GLU.forward(&narrow, values + gates, rows: 1, half: h)
+        let padding = [Float](repeating: 0, count: wide - h)
+        GLU.forward(&broad, values + padding + gates + padding, rows: 1, half: wide)
+        #expect(Array(broad.prefix(h)) == narrow)
+    }
+}
+
+@Suite struct PackedProducts {
+    /// Against a double-precision product, for shapes that leave partial tiles and panels.
+    @Test func multiplyMatchesTheDefinition() {
+        for (m, k, n) in [(1, 1, 1), (7, 5, 17), (13, 64, 33), (32, 128, 48)] {
+            let a = randomValues(m * k, seed: UInt64(m)), w = randomValues(n * k, seed: UInt64(n))
+            var c = [Float](repeating: .nan, count: m * n)
+            PackedMatrix(transposing: w, rows: k, columns: n).multiply(a, rows: m, into: &c)
+            for i in 0..<m {
+                for j in 0..<n {
+                    let exact = (0..<k).reduce(0.0) { $0 + Double(a[i * k + $1]) * Double(w[j * k + $1]) }
+                    #expect(abs(Double(c[i * n + j]) - exact) < 1e-5, "c[\(i),\(j)] of \(m)x\(k)x\(n)")
+                }
+            }
+        }
+    }
+
+    /// A row's result is the same bits whether it is multiplied alone or among others.
+    @Test func rowsDoNotDependOnTheirNeighbours() {
+        let (m, k, n) = (11, 40, 24)
+        let a = randomValues(m * k, seed: 3), packed = PackedMatrix(transposing: randomValues(n * k, seed: 4), rows: k, columns: n)
+        var together = [Float](repeating: 0, count: m * n)
+        packed.multiply(a, rows: m, into: &together)
+        for i in 0..<m {
+            var alone = [Float](repeating: 0, count: n)
+            Array(a[(i * k)..<((i + 1) * k)]).withUnsafeBufferPointer { packed.multiply($0.baseAddress!, rows: 1, into: &alone) }
+            #expect(Array(together[(i * n)..<((i + 1) * n)]) == alone)
+        }
+    }
+}
