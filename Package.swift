@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "circ",
             dependencies: [
-                "CircKit", "CircLang", "CEditLine",
+                "CircKit", "CircLang", "CEditLine", "Tensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,7 +14,7 @@ enum EngineBuiltins {
                 return .native(ModelValue(stored: stored, path: path))
             },
             NativeFunction("train", trainParameters, returns: "model",
-                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path), checkpointing to out each epoch.") { args, context in
+                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path), checkpointing to out each epoch and scoring exact match on the first 500 samples of validation.") { args, context in
                 try Training.run(args, context)
             },
             NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",

@@ -2,6 +2,7 @@ import ArgumentParser
 import CircKit
 import CircLang
 import Foundation
+import Tensor
 
 /// The version `circ --version` prints.
 let circVersion = "0.1.0"
@@ -104,6 +105,7 @@ struct Doc: StatusCommand {
 @main
 enum Main {
     static func main() {
+        BLASKernels.pinByRestarting()
         let arguments = Array(CommandLine.arguments.dropFirst())
         Signals.blockInterrupts()
         let status: Int32 = onLargeStack {

@@ -3,6 +3,7 @@ import CircKit
 import CircLang
 import Foundation
 import PCFG
+import Tensor
 
 /// `circ-bench`: speed figures as JSON lines, each against a baseline measured in the same run.
 @main
@@ -33,6 +34,7 @@ struct CircBench: ParsableCommand {
     var json = false
 
     func run() throws {
+        BLASKernels.pinByRestarting()
         if suite == "all" || suite == "language" {
             try pcfgThroughput()
             try fibonacci()
