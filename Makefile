@@ -2,6 +2,8 @@
 SWIFT ?= swift
 # Tests run on a release build: the engine's numeric tests are 10–50× slower in debug.
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing
+# The OpenBLAS kernels circ pins (Sources/Tensor/BLASKernels.swift), for the tests' process too.
+export OPENBLAS_CORETYPE ?= Haswell
 
 .PHONY: deps build demo test bench docs
 
