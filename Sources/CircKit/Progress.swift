@@ -3,10 +3,10 @@ import Foundation
 /// A progress line for long work: a bar with rate and ETA redrawn in place on a terminal,
 /// plain lines (at most one per `plainInterval` seconds) otherwise. Written to standard error.
 public final class ProgressBar {
-    private let title: String
-    private let total: Int
-    private let unit: String
-    private let start = Date()
+    private var title: String
+    private var total: Int
+    private var unit: String
+    private var start = Date()
     private let isTerminal = isatty(2) != 0
     private var lastPlain = Date.distantPast
     private let plainInterval: TimeInterval
@@ -37,6 +37,13 @@ public final class ProgressBar {
             lastPlain = Date()
             FileHandle.standardError.write(Data((text + "\n").utf8))
         }
+    }
+
+    /// Shows `done` of `total` in a phase of the work (a new title restarts the rate and ETA).
+    public func phase(_ title: String, done: Int, total: Int, unit: String, detail: String = "") {
+        if title != self.title { (self.title, start) = (title, Date()) }
+        (self.total, self.unit) = (max(1, total), unit)
+        update(done, detail)
     }
 
     /// Ends the bar with a final message line.

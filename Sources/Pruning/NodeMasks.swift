@@ -20,6 +20,9 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     public var temperature: Float = 1
     /// When true the masks are 0 or 1 (s > 0), as in evaluation of a discovered circuit.
     public var isBinary = false
+    /// When set, backward adds each unit's Σ over rows of |∂L/∂o · (a − ablation)| here, soft or binary
+    /// (o the masked output, a the original): attribution patching's per-position effects.
+    public var maskEffects: [Double]?
     private let index: [String: Int]
 
     /// Masks for every block of a model with all logits at `initial`, ablating to zero.
@@ -63,22 +66,30 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         guard let block = index[name] else { return }
         let base = block * width
         let m = (0..<width).map { mask(base + $0) }
-        var dMask = [Float](repeating: 0, count: width)
+        var dMask = [Float](repeating: 0, count: width), effects = [Double](repeating: 0, count: maskEffects == nil ? 0 : width)
         // Split by columns, so each unit's sum over rows keeps its order.
         m.withUnsafeBufferPointer { m in
             ablation.withUnsafeBufferPointer { ablation in
                 dMask.withUnsafeMutableBufferPointer { dMask in
-                    parallelRows(width, minimumRows: rows * width >= 1 << 16 ? 8 : width) { columns in
-                        for row in 0..<rows {
-                            let g = dOutput + row * width, a = original + row * width
-                            for j in columns {
-                                dMask[j] += g[j] * (a[j] - ablation[base + j])
-                                g[j] *= m[j]
+                    effects.withUnsafeMutableBufferPointer { effects in
+                        parallelRows(width, minimumRows: rows * width >= 1 << 16 ? 8 : width) { columns in
+                            for row in 0..<rows {
+                                let g = dOutput + row * width, a = original + row * width
+                                if !effects.isEmpty {
+                                    for j in columns { effects[j] += Double(abs(g[j] * (a[j] - ablation[base + j]))) }
+                                }
+                                for j in columns {
+                                    dMask[j] += g[j] * (a[j] - ablation[base + j])
+                                    g[j] *= m[j]
+                                }
                             }
                         }
                     }
                 }
             }
+        }
+        if maskEffects != nil {
+            for j in 0..<width { maskEffects![base + j] += effects[j] }
         }
         guard !isBinary else { return }
         for j in 0..<width {

@@ -32,6 +32,24 @@ private func scratchFolderWithCache() throws -> String {
         #expect(cached.count == 2)
     }
 
+    @Test func eachMethodHasItsOwnCacheEntryAndMethodsAreChecked() throws {
+        let folder = try scratchFolderWithCache()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = circ("""
+        m = train(dataset("copy", n=600), layers=1, d=16, epochs=2, batch=32, out="\(folder)/a.safetensors")
+        a = discover(m, "copy", n=64, method="attribution")
+        u = discover(m, "copy", n=64, epochs=3, method="auto")
+        c = discover(m, "copy", n=64, epochs=3, method="cs")
+        print(a.params.method, u.params.method, c.params.method, discover(m, "copy", n=64, method="attribution") == a)
+        print(eval(a, "copy", n=32).faithfulness >= 0.99)
+        discover(m, "copy", method="auto", level="weight")
+        """)
+        #expect(result.output == "attribution auto cs true\ntrue")
+        #expect(result.error?.message == "discover: method \"auto\" finds node circuits; level=\"weight\" needs method=\"cs\"")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: folder + "/cache/circuits")
+        #expect(cached.count == 3)
+    }
+
     @Test func weightCircuitsRunAndSaveThroughTheLanguage() throws {
         let folder = try scratchFolderWithCache()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -5,7 +5,7 @@ import Transformer
 @testable import Pruning
 
 /// `copy` examples as PCFG vocabulary ids.
-private func copyExamples(_ split: PCFGTask.Split, _ count: Int) -> [Example] {
+func copyExamples(_ split: PCFGTask.Split, _ count: Int) -> [Example] {
     ((try? PCFGTask(name: "copy").samples(split: split, size: 5000, seed: 11)) ?? []).prefix(count).compactMap { sample in
         guard let source = try? Vocabulary.pcfg.encode(sample.source.split(separator: " ").map(String.init)),
               let target = try? Vocabulary.pcfg.encode(sample.target.split(separator: " ").map(String.init)) else { return nil }
@@ -13,18 +13,22 @@ private func copyExamples(_ split: PCFGTask.Split, _ count: Int) -> [Example] {
     }
 }
 
-/// A 1×64 model trained on copy for the suite (a few seconds).
-private let copyModel: TransformerModel = {
-    let model = TransformerModel(config: ModelConfig(layers: 1, width: 64, sourceVocabulary: Vocabulary.pcfg.count,
-                                                     targetVocabulary: Vocabulary.pcfg.count), seed: 4)
-    var options = TrainingOptions()
-    options.epochs = 6
-    options.batchSize = 32
-    options.learningRate = 3e-3
-    options.warmupSteps = 50
-    _ = Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
-    return model
-}()
+/// A 1×64 model trained on copy, shared by the discovery suites (a few seconds).
+enum TinyCopyModel {
+    static let shared: TransformerModel = {
+        let model = TransformerModel(config: ModelConfig(layers: 1, width: 64, sourceVocabulary: Vocabulary.pcfg.count,
+                                                         targetVocabulary: Vocabulary.pcfg.count), seed: 4)
+        var options = TrainingOptions()
+        options.epochs = 6
+        options.batchSize = 32
+        options.learningRate = 3e-3
+        options.warmupSteps = 50
+        _ = Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
+        return model
+    }()
+}
+
+private let copyModel = TinyCopyModel.shared
 
 @Suite(.serialized) struct CircuitDiscovery {
     @Test func allNodesAreFullyFaithfulAndNoNodesWithZeroAblationAreNot() {

@@ -3,6 +3,7 @@ import CircKit
 import CircLang
 import Foundation
 import PCFG
+import Pruning
 import Tensor
 
 /// `circ-bench`: speed figures as JSON lines, each against a baseline measured in the same run.
@@ -10,7 +11,7 @@ import Tensor
 struct CircBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "circ-bench",
-        abstract: "Benchmarks as JSON lines: the language (PCFG throughput, fib(25) against CPython) and the engine (sgemm, train step, greedy decoding).")
+        abstract: "Benchmarks as JSON lines: the language (PCFG throughput, fib(25) against CPython), the engine (sgemm, train step, mask step, greedy decoding) and discovery (discover(model(), \"copy\") by each method).")
 
     @Option(help: "Expressions for the PCFG throughput figures.")
     var expressions = 100_000
@@ -18,7 +19,7 @@ struct CircBench: ParsableCommand {
     @Option(help: "Repetitions of each timing; the best is reported.")
     var repeats = 5
 
-    @Option(help: "Which suites: language, engine, or all.")
+    @Option(help: "Which suites: language, engine, discovery, or all.")
     var suite = "all"
 
     @Option(help: "Model sizes for the engine suite, LAYERSxWIDTH, comma-separated.")
@@ -38,6 +39,9 @@ struct CircBench: ParsableCommand {
         if suite == "all" || suite == "language" {
             try pcfgThroughput()
             try fibonacci()
+        }
+        if suite == "all" || suite == "discovery" {
+            try discoverCopy()
         }
         if suite == "all" || suite == "engine" {
             let selected = only.map { Set($0.split(separator: ",").map(String.init)) }
@@ -94,6 +98,23 @@ struct CircBench: ParsableCommand {
         let program = SourceFile(name: "<bench>", text: "for s in sources { pcfg(s) }")
         let builtin = try best { try session.run(program) }
         emit([("what", "pcfg_builtin"), ("n", expressions), ("s", builtin), ("expr_per_s", Double(expressions) / builtin)])
+    }
+
+    /// Wall time of `discover(model(), "copy", cache=false)` on the default model for each method, once
+    /// each (a cs run takes about a minute), with each method's ratio to cs in the same run.
+    private func discoverCopy() throws {
+        let session = try CircLibrary.session(output: { _ in })
+        try session.run(SourceFile(name: "<bench>", text: "m = model(\"default\")"))
+        var seconds: [String: Double] = [:]
+        for method in DiscoveryMethod.allCases.map(\.rawValue) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try session.run(SourceFile(name: "<bench>", text: "c = discover(m, \"copy\", method=\"\(method)\", cache=false)\nkept = c.sparsity"))
+            seconds[method] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let kept = session.globals["kept"]?.description ?? "?"
+            var fields: [(key: String, value: Any)] = [("what", "discover_copy"), ("method", method), ("s", seconds[method] ?? 0), ("kept", kept)]
+            if let cs = seconds["cs"], method != "cs", let mine = seconds[method] { fields.append(("speedup_vs_cs", cs / mine)) }
+            emit(fields)
+        }
     }
 
     /// fib(25) in circ against the same function in CPython 3, timed inside each interpreter.

@@ -1,0 +1,121 @@
+import CircLang
+import Foundation
+import PCFG
+import Pruning
+import Tensor
+import Transformer
+
+/// The `discover` builtin: settings per method, cache lookup, discovery with progress and Ctrl-C, cache store.
+enum Discovering {
+    /// Default sparsity weight per node mask.
+    static let nodeLambda: Float = 1e-4
+    /// Default sparsity weight per weight mask: a weight's share of the output is far smaller than a unit's.
+    static let weightLambda: Float = 1e-5
+    /// Held-out training samples (after the first n) on which attribution's bisection evaluates circuits.
+    static let heldOutSize = 200
+
+    static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
+        let model = try args.native(0, as: ModelValue.self)
+        let requested = try args.string("task")
+        let taskName = try bridge { () throws(PCFGError) in try PCFGTask(name: requested).name }
+        guard let level = Circuit.Level(rawValue: try args.string("level")) else {
+            throw RuntimeError("discover: level must be \"node\" or \"weight\", got \"\(try args.string("level"))\"")
+        }
+        let method = try self.method(args, level: level)
+        var options = DiscoveryOptions(method: method)
+        if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
+        if args["lr"] != .null { options.learningRate = Float(try args.number("lr")) }
+        options.lambda = args["lambda"] == .null ? (level == .node ? nodeLambda : weightLambda) : Float(try args.number("lambda"))
+        if args["mask_init"] != .null { options.maskInit = Float(try args.number("mask_init")) }
+        if args["max_temp"] != .null { options.maxTemperature = Float(try args.number("max_temp")) }
+        guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
+            throw RuntimeError("discover: ablation must be \"mean\" or \"zero\", got \"\(try args.string("ablation"))\"")
+        }
+        options.ablation = level == .weight ? .zero : ablation
+        let n = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
+        if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
+        options.seed = UInt64(try args.integer("seed", min: 0))
+        let target = try args.number("target")
+        guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
+        var parameters = ["method": method.rawValue, "epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
+                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": options.ablation.rawValue,
+                          "level": level.rawValue,
+                          "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
+                          "data": "\(taskName) train split, seed \(PCFGTask.defaultSeed)"]
+        if method != .cs {
+            parameters["target"] = "\(target)"
+            parameters["patience"] = options.patience.map(String.init) ?? "none"
+            parameters["stable_temp"] = "\(options.stableTemperature)"
+            parameters["tolerance"] = "\(options.tolerance)"
+            parameters["held_out"] = "train samples \(n + 1)–\(n + heldOutSize)"
+        }
+        let useCache = args["cache"] == .bool(true)
+        let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
+        if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: taskName) { return .native(CircuitValue(cached, model: model)) }
+        if let path = model.path { parameters["model_path"] = path }
+        let samples = try Training.samples(.string(taskName), split: .train, limit: n + (method == .cs ? 0 : heldOutSize))
+        let examples = try Training.encode(Array(samples.prefix(n)), model: model)
+        let circuit: Circuit?
+        let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
+        var curve: [DiscoveryEpoch] = []
+        switch (level, method) {
+        case (.node, .cs):
+            let heldOut = try Training.encode(try Training.samples(.string(taskName), split: .test, limit: 64), model: model)
+            circuit = Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                curve.append(epoch)
+                report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: model.model, masks: masks), examples: heldOut).faithfulness)
+            }, shouldStop: { context.isInterrupted }).map {
+                Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+            }
+        case (.node, _):
+            let heldOut = try Training.encode(Array(samples.dropFirst(n)), model: model)
+            var observer = DiscoveryObserver()
+            observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
+            observer.probed = { count, faithfulness in
+                progress.phase("discover \(taskName): searching", done: 0, total: 1, unit: "sizes",
+                               detail: String(format: "%d units: faithfulness %.4f", count, faithfulness))
+            }
+            observer.epoch = { epoch, _ in
+                curve.append(epoch)
+                progress.phase("discover \(taskName): sparsifying", done: epoch.epoch + 1, total: options.epochs, unit: "epochs",
+                               detail: String(format: "loss %.4f kept %.3f", epoch.loss, epoch.kept))
+            }
+            circuit = WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
+                                                    observer: observer, shouldStop: { context.isInterrupted }).map {
+                Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+            }
+        case (.weight, _):
+            let heldOut = try Training.encode(try Training.samples(.string(taskName), split: .test, limit: 64), model: model)
+            circuit = Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                curve.append(epoch)
+                report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: masks.maskedModel(model.model), masks: nil), examples: heldOut).faithfulness)
+            }, shouldStop: { context.isInterrupted }).map {
+                Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
+            }
+        }
+        guard let circuit else {
+            progress.finish("discover: stopped; no circuit was bound")
+            throw RuntimeError("interrupted: discovery stopped; no circuit was bound")
+        }
+        progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%)", taskName, method.rawValue, circuit.keptCount, circuit.kept.count,
+                               level == .node ? "units" : "weights", circuit.sparsity * 100))
+        if useCache, let cachePath { CircuitCache.write(circuit, to: cachePath) }
+        return .native(CircuitValue(circuit, model: model))
+    }
+
+    /// The method asked for, or `cs`: `auto` does not yet find circuits as faithful (docs/discovery.md).
+    private static func method(_ args: Arguments, level: Circuit.Level) throws -> DiscoveryMethod {
+        guard args["method"] != .null else { return .cs }
+        let name = try args.string("method")
+        guard let method = DiscoveryMethod(rawValue: name) else {
+            throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
+        }
+        guard level == .node || method == .cs else { throw RuntimeError("discover: method \"\(name)\" finds node circuits; level=\"weight\" needs method=\"cs\"") }
+        return method
+    }
+
+    /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
+    private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
+        progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Transformer
+
+/// How node-level discovery finds a circuit.
+public enum DiscoveryMethod: String, Sendable, CaseIterable {
+    /// Continuous sparsification from uniform logits (the paper's method).
+    case cs
+    /// Attribution patching: units kept in score order until the circuit reaches a faithfulness target.
+    case attribution
+    /// Continuous sparsification warm-started from the attribution ranking, stopped once the masks settle.
+    case auto
+}
+
+/// What the attribution-based methods report while they work.
+public struct DiscoveryObserver {
+    /// Batches scored so far, of the total.
+    public var scored: (Int, Int) -> Void = { _, _ in }
+    /// A circuit size the bisection tried, and its faithfulness.
+    public var probed: (Int, Double) -> Void = { _, _ in }
+    /// The warm-started sparsification's epochs.
+    public var epoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }
+    /// Reports nothing.
+    public init() {}
+}
+
+/// Attribution scores, the bisection over circuit sizes, and (for `auto`) continuous
+/// sparsification started from the ranking.
+public enum WarmStartedDiscovery {
+    /// The circuit of `method` (`attribution` or `auto`) on `examples`; the bisection evaluates on
+    /// `heldOut`. Nil when `shouldStop` ended it.
+    public static func discover(_ model: TransformerModel, examples: [Example], heldOut: [Example], options: DiscoveryOptions,
+                                method: DiscoveryMethod, target: Double, observer: DiscoveryObserver = DiscoveryObserver(),
+                                shouldStop: () -> Bool = { false }) -> NodeMasks? {
+        // Means and scores need no small batches: 64 at a time runs fastest per example.
+        let batches = Discovery.batches(examples, size: 64)
+        let blank = NodeMasks(config: model.config, initial: 1)
+        let ablation = options.ablation == .mean ? Discovery.meanActivations(model, batches, masks: blank) : blank.ablation
+        guard let scores = Attribution.scores(model, batches: batches, ablation: ablation, onBatch: { observer.scored($0, batches.count) },
+                                              shouldStop: shouldStop) else { return nil }
+        let ranking = Attribution.ranking(scores)
+        let probe = FaithfulnessProbe(model, examples: heldOut)
+        // The warm start needs the boundary only roughly: to 1/64 of the units.
+        let resolution = method == .attribution ? 1 : ranking.count / 64
+        guard let (count, _) = Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablation: ablation, target: target,
+                                                            resolution: resolution, onEvaluation: observer.probed, shouldStop: shouldStop) else { return nil }
+        if method == .attribution { return Attribution.topUnits(ranking, count: count, config: model.config, ablation: ablation) }
+        let trainer = MaskTrainer(model, examples: examples, options: options, ablation: ablation,
+                                  initialLogits: warmStart(ranking, count: count, scale: options.maskInit))
+        return Discovery.optimise(trainer, options: options, onEpoch: observer.epoch, shouldStop: shouldStop)
+    }
+
+    /// Logits falling linearly with rank from +scale (the top unit) through 0 (unit `count`) to −scale
+    /// (rank 2·count and below): the attribution circuit, surest units furthest from the boundary.
+    static func warmStart(_ ranking: [Int], count: Int, scale: Float) -> [Float] {
+        var logits = [Float](repeating: -scale, count: ranking.count)
+        let k = Float(max(1, count))
+        for (rank, unit) in ranking.enumerated() { logits[unit] = scale * max(-1, min(1, (k - Float(rank) - 0.5) / k)) }
+        return logits
+    }
+}
