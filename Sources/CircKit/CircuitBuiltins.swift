@@ -8,7 +8,7 @@ import Transformer
 /// Builtins for circuits: discovery (cached), overlaps, cross-task faithfulness, files.
 enum CircuitBuiltins {
     static func make() -> [NativeFunction] {
-        let task = Parameter("task", .string, choices: PCFGTask.completions)
+        let task = Parameter("task", .oneOf([.string, .native("dataset")]), choices: PCFGTask.completions)
         return [
             NativeFunction("discover", [Parameter("m", .native("model")), task,
                                         Parameter("method", .string, default: .null, choices: DiscoveryMethod.allCases.map(\.rawValue)),
@@ -16,7 +16,7 @@ enum CircuitBuiltins {
                                         Parameter("epochs", .number, default: .null), Parameter("lr", .number, default: .null),
                                         Parameter("lambda", .number, default: .null), Parameter("mask_init", .number, default: .null),
                                         Parameter("max_temp", .number, default: .null),
-                                        Parameter("ablation", .string, default: .string("mean"), choices: ["mean", "zero"]),
+                                        Parameter("ablation", .string, default: .string("mean"), choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue)),
                                         Parameter("level", .string, default: .string("node"), choices: ["node", "weight"]),
                                         Parameter("n", .number, default: .null), Parameter("batch", .number, default: .null),
                                         Parameter("seed", .number, default: .number(1)), Parameter("cache", .bool, default: .bool(true))],
@@ -34,6 +34,15 @@ enum CircuitBuiltins {
                 let (a, b) = (try args.native(0, as: CircuitValue.self), try args.native(1, as: CircuitValue.self))
                 return .number(try bridge { () throws(CircuitError) in try a.circuit.iom(b.circuit) })
             },
+            NativeFunction("random_circuit", [Parameter("c", .native("circuit")), Parameter("seed", .number, default: .number(1))], returns: "circuit",
+                           doc: "A control for c: as many kept units in each block as c, chosen at random (seeded), to tell an overlap or a score from chance.") { args, _ in
+                let c = try args.native(0, as: CircuitValue.self)
+                return .native(CircuitValue(c.circuit.randomControl(seed: UInt64(try args.integer(1, name: "seed", min: 0))), model: c.model))
+            },
+            NativeFunction("diff", [Parameter("a", .native("circuit")), Parameter("b", .native("circuit"))], returns: "diff",
+                           doc: "Per block, the units in both circuits, only in a and only in b: a bar per block; .svg(path), .csv(path), .blocks.") { args, _ in
+                .native(try DiffValue(try args.native(0, as: CircuitValue.self), try args.native(1, as: CircuitValue.self)))
+            },
             NativeFunction("overlap", [Parameter("circuits", .list), Parameter("metric", .string, default: .string("iou"), choices: ["iou", "iom"])],
                            returns: "matrix", doc: "The matrix of pairwise IoU (or IoM) of circuits.") { args, _ in
                 let circuits = try circuitList(args[0], "overlap")
@@ -47,7 +56,7 @@ enum CircuitBuiltins {
             },
             NativeFunction("cross", [Parameter("circuits", .list), Parameter("tasks", .list), Parameter("n", .number, default: .number(200))],
                            returns: "matrix",
-                           doc: "Cross-task faithfulness: circuit i on task j's data, scored where the two tasks' outputs differ.") { args, context in
+                           doc: "Cross-task faithfulness: circuit i on task j's data (a task name or a dataset), scored where the two tasks' outputs differ (everywhere on a dataset).") { args, context in
                 try CircuitRuns.crossMatrix(try circuitList(args[0], "cross"), tasks: try args.list(1), n: try args.integer(2, name: "n", min: 1), context)
             },
             NativeFunction("load", [Parameter("path", .string), Parameter("m", .native("model"), default: .null)], returns: "circuit",

@@ -5,9 +5,13 @@ import Transformer
 
 /// Running circuits: evaluation records, predictions, and the cross-task matrix.
 enum CircuitRuns {
-    /// `{accuracy, faithfulness, kl, sparsity, n}` of a model (faithfulness 1) or a circuit on examples.
-    static func evaluate(_ target: Value, samples: [Sample], _ context: CallContext) throws -> Value {
-        let (model, circuit) = try modelAndCircuit(target)
+    /// `{accuracy, faithfulness, kl, kept, n}` of a model (faithfulness 1) or a circuit on examples.
+    static func evaluate(_ target: Value, samples: [Sample], ablation: DiscoveryOptions.Ablation? = nil, _ context: CallContext) throws -> Value {
+        var (model, circuit) = try modelAndCircuit(target)
+        if let ablation, let original = circuit {
+            guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
+            circuit = original.ablating(ablation)
+        }
         let examples = try Training.encode(samples, model: model)
         let instance = circuit?.instance(for: model.model, examples: examples)
         let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
@@ -24,7 +28,7 @@ enum CircuitRuns {
         progress.finish("eval: \(correct)/\(examples.count) exact")
         return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
                                ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
-                               ("sparsity", .number(circuit?.sparsity ?? 1)), ("n", .number(Double(examples.count)))]))
+                               ("kept", .number(circuit?.keptFraction ?? 1)), ("n", .number(Double(examples.count)))]))
     }
 
     /// The greedy output of a model or circuit for one source.
@@ -50,24 +54,30 @@ enum CircuitRuns {
         return try Training.encode(tasks.flatMap { $0.samples(split: .train).prefix(200) }, model: model)
     }
 
-    /// Circuit i on task j's test data, faithfulness scored where task i's output for the same
-    /// arguments differs from task j's (all positions when the tasks take different arguments).
+    /// Circuit i on task j's test data (or dataset j), faithfulness scored where task i's output for the
+    /// same arguments differs from task j's (all positions when the tasks take different arguments,
+    /// and on datasets).
     static func crossMatrix(_ circuits: [CircuitValue], tasks: [Value], n: Int, _ context: CallContext) throws -> Value {
-        let taskNames = try tasks.map { value -> PCFGTask in
-            guard case .string(let name) = value else { throw RuntimeError("cross: tasks must be task names, got \(value.typeName)") }
-            return try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
+        let columns = try tasks.map { value -> (label: String, task: PCFGTask?, samples: [Sample]) in
+            switch value {
+            case .string(let name):
+                let task = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
+                return (task.name, task, Array(task.samples(split: .test).prefix(n)))
+            case .native(let data as DatasetValue): return (data.name, nil, Array(data.samples.prefix(n)))
+            default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
+            }
         }
         var values: [[Double]] = []
         for circuitValue in circuits {
             let model = circuitValue.model, circuit = circuitValue.circuit
             let own = try? PCFGTask(name: circuit.task)
             var row: [Double] = []
-            for task in taskNames {
+            for column in columns {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
-                let samples = Array(task.samples(split: .test).prefix(n))
+                let samples = column.samples
                 let examples = try Training.encode(samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
-                if let own, own.name != task.name {
+                if let own, let task = column.task, own.name != task.name {
                     for (sample, example) in zip(samples, examples) {
                         guard let other = ownOutput(own, for: sample.source) else { continue }
                         differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
@@ -83,7 +93,7 @@ enum CircuitRuns {
             values.append(row)
         }
         return .native(MatrixValue(title: "cross-task faithfulness (rows: circuits, columns: task data)",
-                                   rows: circuits.map(\.circuit.task), columns: taskNames.map(\.name), values: values))
+                                   rows: circuits.map(\.circuit.task), columns: columns.map(\.label), values: values))
     }
 
     /// Task `own` applied to the letter arguments of a source expression, when it takes as many.

@@ -2,8 +2,8 @@ import CircLang
 import Pruning
 import Transformer
 
-/// A circuit as a circ value: prints its task, model, kept units per module and layer, and
-/// sparsity; supports `| & - ^ ~`; fields task, sparsity, nodes, modules, blocks, curve, params, model.
+/// A circuit as a circ value: prints its task, model, kept units per block and the kept fraction;
+/// supports `| & - ^ ~`; fields task, kept, blocks, units, nodes, modules, curve, params, model.
 public final class CircuitValue: NativeObject {
     /// The circuit.
     public let circuit: Circuit
@@ -21,7 +21,7 @@ public final class CircuitValue: NativeObject {
     public var summary: String {
         let c = circuit
         let what = c.level == .node ? "units" : "weights"
-        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) \(what) kept, sparsity \(formatNumber((c.sparsity * 1000).rounded() / 1000))>"]
+        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) \(what) kept (\(formatNumber((c.keptFraction * 1000).rounded() / 1000)))>"]
         let nameWidth = (c.names.map(\.count).max() ?? 0) + 1, countWidth = String(c.sizes.max() ?? 0).count
         for (name, kept, size) in c.keptPerBlock {
             let bar = String(repeating: "█", count: Int((Double(kept) / Double(size) * 20).rounded()))
@@ -30,13 +30,13 @@ public final class CircuitValue: NativeObject {
         return lines.joined(separator: "\n")
     }
 
-    public var fieldNames: [String] { ["task", "sparsity", "nodes", "modules", "blocks", "curve", "params", "model"] }
+    public var fieldNames: [String] { ["task", "kept", "blocks", "units", "nodes", "modules", "curve", "params", "model"] }
 
     public func field(_ name: String) throws -> Value? {
         let c = circuit
         switch name {
         case "task": return .string(c.task)
-        case "sparsity": return .number(c.sparsity)
+        case "kept": return .number(c.keptFraction)
         case "model": return .native(model)
         case "nodes":
             return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
@@ -50,7 +50,13 @@ public final class CircuitValue: NativeObject {
             }
             return .record(Record(totals.map { ($0.0, .number(Double($0.1))) }))
         case "blocks":
-            return .record(Record(c.keptPerBlock.map { ($0.name, .number(Double($0.kept) / Double($0.size))) }))
+            return .list(c.keptPerBlock.map {
+                .record(Record([("name", .string($0.name)), ("kept", .number(Double($0.kept))), ("size", .number(Double($0.size)))]))
+            })
+        case "units":
+            return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
+                (0..<c.sizes[b]).filter { c.kept[start + $0] }.map { Value.list([.string(c.names[b]), .number(Double($0))]) }
+            })
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
         case "params":

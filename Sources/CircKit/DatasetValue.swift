@@ -38,6 +38,40 @@ public final class DatasetValue: NativeObject {
         return .record(Record([("src", .string(sample.source)), ("tgt", .string(sample.target))]))
     }
 
+    /// `a + b`: the samples of a, then those of b.
+    public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? {
+        guard op == .add, case .native(let object) = other, let rhs = object as? DatasetValue else { return nil }
+        return .native(DatasetValue(name: "\(name) + \(rhs.name)", split: split == rhs.split ? split : "mixed", samples: samples + rhs.samples))
+    }
+
+    /// FNV-1a over every source and target, in order: the same samples give the same hash.
+    public var contentHash: String { Self.contentHash(samples) }
+
+    /// The content hash of samples, 16 hex digits.
+    static func contentHash(_ samples: [Sample]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for sample in samples {
+            for byte in sample.source.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            hash = (hash ^ 0x09) &* 0x100_0000_01B3
+            for byte in sample.target.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+            hash = (hash ^ 0x0A) &* 0x100_0000_01B3
+        }
+        return String(hash, radix: 16).leftPadded(to: 16, with: "0")
+    }
+
+    /// A dataset from a list of `{src, tgt}` records; an error names the first item at fault.
+    static func fromRecords(_ items: [Value]) throws -> DatasetValue {
+        let samples = try items.enumerated().map { index, item -> Sample in
+            guard case .record(let record) = item, case .string(let source)? = record["src"], case .string(let target)? = record["tgt"] else {
+                throw RuntimeError("dataset: item \(index) must be a record {src: \"…\", tgt: \"…\"} of two strings, got \(item.repr)")
+            }
+            let words = source.split(separator: " ")
+            guard !words.isEmpty else { throw RuntimeError("dataset: item \(index) has an empty src") }
+            return Sample(source: words.joined(separator: " "), target: target.split(separator: " ").joined(separator: " "))
+        }
+        return DatasetValue(name: "records", split: "records", samples: samples)
+    }
+
     public func isEqual(to other: any NativeObject) -> Bool {
         guard let other = other as? DatasetValue else { return false }
         return samples == other.samples

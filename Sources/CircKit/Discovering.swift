@@ -16,8 +16,8 @@ enum Discovering {
 
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
         let model = try args.native(0, as: ModelValue.self)
-        let requested = try args.string("task")
-        let taskName = try bridge { () throws(PCFGError) in try PCFGTask(name: requested).name }
+        let data = try DiscoveryData(args["task"])
+        let taskName = data.name
         guard let level = Circuit.Level(rawValue: try args.string("level")) else {
             throw RuntimeError("discover: level must be \"node\" or \"weight\", got \"\(try args.string("level"))\"")
         }
@@ -29,7 +29,7 @@ enum Discovering {
         if args["mask_init"] != .null { options.maskInit = Float(try args.number("mask_init")) }
         if args["max_temp"] != .null { options.maxTemperature = Float(try args.number("max_temp")) }
         guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
-            throw RuntimeError("discover: ablation must be \"mean\" or \"zero\", got \"\(try args.string("ablation"))\"")
+            throw RuntimeError("discover: ablation must be \"mean\", \"zero\" or \"resample\", got \"\(try args.string("ablation"))\"")
         }
         options.ablation = level == .weight ? .zero : ablation
         let n = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
@@ -41,26 +41,25 @@ enum Discovering {
                           "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": options.ablation.rawValue,
                           "level": level.rawValue,
                           "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
-                          "data": "\(taskName) train split, seed \(PCFGTask.defaultSeed)"]
+                          "data": data.key]
         if method != .cs {
             parameters["target"] = "\(target)"
             parameters["patience"] = options.patience.map(String.init) ?? "none"
             parameters["stable_temp"] = "\(options.stableTemperature)"
             parameters["tolerance"] = "\(options.tolerance)"
-            parameters["held_out"] = "train samples \(n + 1)–\(n + heldOutSize)"
+            parameters["held_out"] = "samples \(n + 1)–\(n + heldOutSize)"
         }
         let useCache = args["cache"] == .bool(true)
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
         if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: taskName) { return .native(CircuitValue(cached, model: model)) }
         if let path = model.path { parameters["model_path"] = path }
-        let samples = try Training.samples(.string(taskName), split: .train, limit: n + (method == .cs ? 0 : heldOutSize))
-        let examples = try Training.encode(Array(samples.prefix(n)), model: model)
+        let examples = try Training.encode(try data.training(n), model: model)
         let circuit: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
         switch (level, method) {
         case (.node, .cs):
-            let heldOut = try Training.encode(try Training.samples(.string(taskName), split: .test, limit: 64), model: model)
+            let heldOut = try Training.encode(try data.progressSamples(), model: model)
             circuit = Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                 curve.append(epoch)
                 report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: model.model, masks: masks), examples: heldOut).faithfulness)
@@ -68,7 +67,7 @@ enum Discovering {
                 Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
             }
         case (.node, _):
-            let heldOut = try Training.encode(Array(samples.dropFirst(n)), model: model)
+            let heldOut = try Training.encode(try data.heldOut(after: n, count: heldOutSize), model: model)
             var observer = DiscoveryObserver()
             observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
             observer.probed = { count, faithfulness in
@@ -85,7 +84,7 @@ enum Discovering {
                 Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
             }
         case (.weight, _):
-            let heldOut = try Training.encode(try Training.samples(.string(taskName), split: .test, limit: 64), model: model)
+            let heldOut = try Training.encode(try data.progressSamples(), model: model)
             circuit = Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                 curve.append(epoch)
                 report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: masks.maskedModel(model.model), masks: nil), examples: heldOut).faithfulness)
@@ -98,7 +97,7 @@ enum Discovering {
             throw RuntimeError("interrupted: discovery stopped; no circuit was bound")
         }
         progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%)", taskName, method.rawValue, circuit.keptCount, circuit.kept.count,
-                               level == .node ? "units" : "weights", circuit.sparsity * 100))
+                               level == .node ? "units" : "weights", circuit.keptFraction * 100))
         if useCache, let cachePath { CircuitCache.write(circuit, to: cachePath) }
         return .native(CircuitValue(circuit, model: model))
     }
@@ -117,5 +116,44 @@ enum Discovering {
     /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
     private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
         progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
+    }
+}
+
+/// What `discover` finds a circuit for: a task's training split, or any dataset.
+struct DiscoveryData {
+    /// The circuit's task label: the task's name, or the dataset's.
+    let name: String
+    /// The data's part of the cache key: the task and seed, or the dataset's content hash.
+    let key: String
+    private let task: PCFGTask?
+    private let samples: [Sample]
+
+    /// The data of a `task` argument: a task name or a dataset.
+    init(_ value: Value) throws {
+        switch value {
+        case .string(let requested):
+            let task = try bridge { () throws(PCFGError) in try PCFGTask(name: requested) }
+            (self.task, name, key, samples) = (task, task.name, "\(task.name) train split, seed \(PCFGTask.defaultSeed)", task.samples(split: .train))
+        case .native(let data as DatasetValue):
+            guard !data.samples.isEmpty else { throw RuntimeError("discover: the dataset is empty") }
+            (task, name, key, samples) = (nil, data.name, "dataset \(data.contentHash) of \(data.samples.count) samples", data.samples)
+        default: throw RuntimeError("discover: expected a task name or a dataset, got \(value.typeName)")
+        }
+    }
+
+    /// The first n samples discovery learns from.
+    func training(_ n: Int) throws -> [Sample] { Array(samples.prefix(n)) }
+
+    /// Samples scored in the progress line: a task's first 64 test samples, a dataset's last 64.
+    func progressSamples() throws -> [Sample] {
+        guard let task else { return Array(samples.suffix(64)) }
+        return Array(task.samples(split: .test).prefix(64))
+    }
+
+    /// Up to `count` samples after the first n; a dataset with none left gives its last `count`
+    /// (then they overlap the training samples).
+    func heldOut(after n: Int, count: Int) throws -> [Sample] {
+        let rest = Array(samples.dropFirst(n).prefix(count))
+        return rest.isEmpty ? Array(samples.suffix(count)) : rest
     }
 }

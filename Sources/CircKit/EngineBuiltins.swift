@@ -1,6 +1,7 @@
 import CircLang
 import Foundation
 import PCFG
+import Pruning
 import Transformer
 
 /// Builtins for models: load, train, decode, evaluate, save.
@@ -14,7 +15,7 @@ enum EngineBuiltins {
                 return .native(ModelValue(stored: stored, path: path))
             },
             NativeFunction("train", trainParameters, returns: "model",
-                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path), checkpointing to out each epoch and scoring exact match on the first 500 samples of validation.") { args, context in
+                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), checkpointing to out each epoch and scoring exact match on the first 500 samples of validation.") { args, context in
                 try Training.run(args, context)
             },
             NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",
@@ -22,9 +23,19 @@ enum EngineBuiltins {
                 .string(try CircuitRuns.predict(args[0], source: try args.string(1)))
             },
             NativeFunction("eval", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("data", .oneOf([.string, .native("dataset")])),
-                                    Parameter("n", .number, default: .number(1000))], returns: "record",
-                           doc: "{accuracy, faithfulness, kl, sparsity, n} of a model or circuit on a task's test split or a dataset (first n samples).") { args, context in
-                try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)), context)
+                                    Parameter("n", .number, default: .number(1000)),
+                                    Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue))], returns: "record",
+                           doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (first n samples); ablation= rescores a circuit with mean, zero or resample ablation instead of its own.") { args, context in
+                var ablation: DiscoveryOptions.Ablation?
+                if args["ablation"] != .null {
+                    let name = try args.string("ablation")
+                    guard let kind = DiscoveryOptions.Ablation(rawValue: name) else {
+                        throw RuntimeError("eval: ablation must be \"mean\", \"zero\" or \"resample\", got \"\(name)\"")
+                    }
+                    ablation = kind
+                }
+                return try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)),
+                                                ablation: ablation, context)
             },
             NativeFunction("save", [Parameter("x", .oneOf([.native("model"), .native("circuit")])), Parameter("path", .string)], returns: "nil",
                            doc: "Writes a model or a circuit to a .safetensors file atomically.") { args, _ in

@@ -7,7 +7,6 @@ enum PCFGBuiltins {
     static let maxSamples = 2_000_000
 
     static func make() -> [NativeFunction] {
-        let task = Parameter("task", .string, choices: PCFGTask.completions)
         return [
             NativeFunction("pcfg", [Parameter("expression", .string)], returns: "string",
                            doc: "Evaluates a PCFG SET expression, e.g. pcfg(\"reverse A1 B1\") is \"B1 A1\".") { args, _ in
@@ -21,12 +20,17 @@ enum PCFGBuiltins {
                            doc: "The names of the ten PCFG SET functions, each an isolated-function task.") { _, _ in
                 .list(PCFGTask.names.map { .string($0) })
             },
-            NativeFunction("dataset", [task, Parameter("n", .number, default: .null),
+            NativeFunction("dataset", [Parameter("task", .oneOf([.string, .list]), choices: PCFGTask.completions), Parameter("n", .number, default: .null),
                                        Parameter("seed", .number, default: .number(Double(PCFGTask.defaultSeed))),
                                        Parameter("split", .string, default: .string("train"), choices: ["train", "test"]),
                                        Parameter("size", .number, default: .number(Double(PCFGTask.defaultSize)))],
                            returns: "dataset",
-                           doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split.") { args, _ in
+                           doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split. Given a list of {src, tgt} records instead of a task, the dataset of those samples (the first n).") { args, _ in
+                if case .list(let items) = args[0] {
+                    let data = try DatasetValue.fromRecords(items)
+                    guard args[1] != .null else { return .native(data) }
+                    return .native(DatasetValue(name: data.name, split: data.split, samples: Array(data.samples.prefix(try args.integer(1, name: "n", min: 0)))))
+                }
                 let name = try args.string(0)
                 let parsed = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
                 guard let split = PCFGTask.Split(rawValue: try args.string(3)) else {

@@ -14,7 +14,9 @@ enum Training {
         options.warmupSteps = try args.integer("warmup", min: 0)
         options.seed = UInt64(try args.integer("seed", min: 0))
         let out = try args.string("out")
-        let vocabulary = Vocabulary.pcfg.tokens
+        let trainSamples = try samples(args["data"], split: .train, limit: nil)
+        let validationSamples = args["validation"] == .null ? [] : try samples(args["validation"], split: .test, limit: 500)
+        let vocabulary = vocabulary(for: trainSamples + validationSamples)
         let config = ModelConfig(layers: layers, width: width, dropout: try args.number("dropout"), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
         if let problem = config.problem { throw RuntimeError("train: \(problem)") }
         var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
@@ -26,8 +28,8 @@ enum Training {
             context.emit("resuming from \(out) after \(startEpoch) epoch(s)")
         }
         let modelValue = ModelValue(stored: stored, path: nil)
-        let train = try encode(try samples(args["data"], split: .train, limit: nil), model: modelValue)
-        let validation = args["validation"] == .null ? [] : try encode(try samples(args["validation"], split: .test, limit: 500), model: modelValue)
+        let train = try encode(trainSamples, model: modelValue)
+        let validation = try encode(validationSamples, model: modelValue)
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
         let trainer = Trainer(model: stored.model, options: options)
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
@@ -60,6 +62,18 @@ enum Training {
         let trained = ModelValue(stored: stored, path: out)
         trained.history = history
         return .native(trained)
+    }
+
+    /// The PCFG SET tokens, then every other token of the samples in order of first appearance: a
+    /// model trained on new functions or symbols can read and write them.
+    static func vocabulary(for samples: [Sample]) -> [String] {
+        var tokens = Vocabulary.pcfg.tokens, known = Set(tokens)
+        for sample in samples {
+            for token in sample.source.split(separator: " ") + sample.target.split(separator: " ") where known.insert(String(token)).inserted {
+                tokens.append(String(token))
+            }
+        }
+        return tokens
     }
 
     /// The samples of a data argument: a dataset, a task name (its split), a file path, or a list of those.

@@ -10,11 +10,11 @@ public enum Attribution {
     /// non-pad target tokens of −(z_target − mean of z), the target's logit margin over the mean logit
     /// (teacher forced; unlike cross-entropy it does not saturate where the model is sure). Decoder
     /// units sum over target positions, encoder units over source positions. Nil when `shouldStop` ended it.
-    public static func scores(_ model: TransformerModel, batches: [Batch], ablation: [Float],
+    public static func scores(_ model: TransformerModel, batches: [Batch], ablatingLike template: NodeMasks,
                               onBatch: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> [Double]? {
         let masks = NodeMasks(config: model.config, initial: 1)
         masks.isBinary = true
-        masks.ablation = ablation
+        masks.ablate(like: template)
         masks.maskEffects = [Double](repeating: 0, count: masks.logits.count)
         for (i, batch) in batches.enumerated() {
             if shouldStop() { return nil }
@@ -43,11 +43,11 @@ public enum Attribution {
         scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
     }
 
-    /// Binary masks keeping the first `count` units of `ranking`, ablating to `ablation`.
-    public static func topUnits(_ ranking: [Int], count: Int, config: ModelConfig, ablation: [Float]) -> NodeMasks {
+    /// Binary masks keeping the first `count` units of `ranking`, ablating like `template`.
+    public static func topUnits(_ ranking: [Int], count: Int, config: ModelConfig, ablatingLike template: NodeMasks) -> NodeMasks {
         let masks = NodeMasks(config: config, initial: -1)
         masks.isBinary = true
-        masks.ablation = ablation
+        masks.ablate(like: template)
         for unit in ranking.prefix(count) { masks.logits[unit] = 1 }
         return masks
     }
@@ -55,14 +55,14 @@ public enum Attribution {
     /// The smallest number of top-ranked units whose circuit reaches `target` faithfulness on the
     /// probe's data, to within `resolution` units, found by bisection on real evaluations (assuming
     /// more units are never less faithful), with its faithfulness. Nil when `shouldStop` ended it.
-    public static func smallestFaithful(_ ranking: [Int], probe: FaithfulnessProbe, config: ModelConfig, ablation: [Float], target: Double,
+    public static func smallestFaithful(_ ranking: [Int], probe: FaithfulnessProbe, config: ModelConfig, ablatingLike template: NodeMasks, target: Double,
                                         resolution: Int = 1, onEvaluation: (Int, Double) -> Void = { _, _ in },
                                         shouldStop: () -> Bool = { false }) -> (count: Int, faithfulness: Double)? {
         var low = 0, high = ranking.count, highScore = 1.0
         while high - low > max(1, resolution) {
             if shouldStop() { return nil }
             let middle = (low + high) / 2
-            let score = probe.faithfulness(topUnits(ranking, count: middle, config: config, ablation: ablation))
+            let score = probe.faithfulness(topUnits(ranking, count: middle, config: config, ablatingLike: template))
             onEvaluation(middle, score)
             if score >= target { (high, highScore) = (middle, score) } else { low = middle }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Transformer
 
 /// Why circuits cannot be combined or read.
@@ -54,7 +55,7 @@ public struct Circuit: Sendable, Equatable {
     public static func == (a: Circuit, b: Circuit) -> Bool { a.model == b.model && a.level == b.level && a.names == b.names && a.kept == b.kept }
 
     /// Fraction of units kept.
-    public var sparsity: Double { Double(keptCount) / Double(max(1, kept.count)) }
+    public var keptFraction: Double { Double(keptCount) / Double(max(1, kept.count)) }
     /// Number of units kept.
     public var keptCount: Int { kept.lazy.filter { $0 }.count }
     /// Each block's first entry in `kept`.
@@ -107,10 +108,36 @@ public struct Circuit: Sendable, Equatable {
         return smaller == 0 ? (both == 0 && keptCount == other.keptCount ? 1 : 0) : Double(both) / Double(smaller)
     }
 
+    /// The same circuit, run with another ablation.
+    public func ablating(_ kind: DiscoveryOptions.Ablation) -> Circuit {
+        Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: kind, task: task, parameters: parameters, curve: curve)
+    }
+
+    /// A control: as many kept units in each block as this circuit, chosen at random by `seed`.
+    public func randomControl(seed: UInt64) -> Circuit {
+        var random = SeededRandom(seed: seed, stream: "random_circuit")
+        var chosen: [Bool] = []
+        for (_, count, size) in keptPerBlock {
+            var units = Array(0..<size)
+            for k in stride(from: size - 1, to: 0, by: -1) { units.swapAt(k, random.below(k + 1)) }
+            let picked = Set(units.prefix(count))
+            chosen += (0..<size).map(picked.contains)
+        }
+        return Circuit(model: model, names: names, sizes: sizes, kept: chosen, level: level, ablation: ablation,
+                       task: "random(\(task), seed \(seed))", parameters: modelFile)
+    }
+
+    /// Per block: units in both circuits, only in this one, only in the other.
+    public func difference(_ other: Circuit) throws(CircuitError) -> [(name: String, both: Int, onlyThis: Int, onlyOther: Int, size: Int)] {
+        let both = try intersection(other).keptPerBlock, mine = try subtracting(other).keptPerBlock, theirs = try other.subtracting(self).keptPerBlock
+        return names.indices.map { (names[$0], both[$0].kept, mine[$0].kept, theirs[$0].kept, sizes[$0]) }
+    }
+
     // MARK: Running
 
     /// The circuit ready to run on `model`: node circuits as binary masks ablating to the mean
-    /// activations over `examples` (or zero); weight circuits as a copy of the model with the
+    /// activations over `examples`, to zero, or to activations resampled from `examples` (seed 1);
+    /// weight circuits as a copy of the model with the
     /// weights outside the circuit set to zero.
     public func instance(for model: TransformerModel, examples: [Example]) -> CircuitInstance {
         switch level {
@@ -118,7 +145,9 @@ public struct Circuit: Sendable, Equatable {
             let masks = NodeMasks(config: model.config, initial: 1)
             masks.logits = kept.map { $0 ? 1 : -1 }
             masks.isBinary = true
-            if ablation == .mean { masks.ablation = Discovery.meanActivations(model, Discovery.batches(examples, size: 64), masks: masks) }
+            if ablation != .zero, !examples.isEmpty {
+                masks.ablate(like: Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: ablation, seed: 1))
+            }
             return CircuitInstance(model: model, masks: masks)
         case .weight:
             let masks = WeightMasks(parameters: model.parameters, initial: 1)

@@ -5,8 +5,9 @@ import Transformer
 
 /// Settings of circuit discovery by continuous sparsification.
 public struct DiscoveryOptions: Sendable {
-    /// What a masked-out unit is replaced by.
-    public enum Ablation: String, Sendable { case mean, zero }
+    /// What a masked-out unit is replaced by: its mean activation, zero, or (resample) its activation
+    /// on another input of the same data (`DonorPool`).
+    public enum Ablation: String, Sendable, CaseIterable { case mean, zero, resample }
     /// Passes over the task data.
     public var epochs = 40
     /// Peak AdamW learning rate on the mask logits (cosine decay).
@@ -27,7 +28,7 @@ public struct DiscoveryOptions: Sendable {
     public var stableTemperature: Float = 0
     /// Changed units, as a fraction of the kept ones, that still count as unchanged.
     public var tolerance = 0.0
-    /// Mean or zero ablation.
+    /// Mean, zero or resample ablation.
     public var ablation = Ablation.mean
     /// Examples per batch.
     public var batchSize = 64
@@ -84,6 +85,18 @@ public enum Discovery {
         var out = [Float](repeating: 0, count: rows * v)
         CrossEntropy.softmax(&out, pass.logits, rows: rows, classes: v)
         return out
+    }
+
+    /// Binary masks keeping every unit, ablating as `kind` says on the batches' data (resample: donors drawn with `seed`).
+    public static func ablationTemplate(_ model: TransformerModel, _ batches: [Batch], kind: DiscoveryOptions.Ablation, seed: UInt64) -> NodeMasks {
+        let masks = NodeMasks(config: model.config, initial: 1)
+        masks.isBinary = true
+        switch kind {
+        case .mean: masks.ablation = meanActivations(model, batches, masks: masks)
+        case .zero: break
+        case .resample: masks.donors = DonorPool(model, batches: batches, names: masks.names, seed: seed)
+        }
+        return masks
     }
 
     /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
@@ -246,15 +259,17 @@ public final class MaskTrainer: MaskLearning {
     private let optimizer: AdamW
     private let lambda: Float
 
-    /// Masks at `maskInit` (or at `initialLogits`), the ablation values (computed when not given),
-    /// and the base model's distributions on every batch.
-    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablation: [Float]? = nil, initialLogits: [Float]? = nil) {
+    /// Masks at `maskInit` (or at `initialLogits`), ablating like `template` (or as the options say,
+    /// on the examples), and the base model's distributions on every batch.
+    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablatingLike template: NodeMasks? = nil, initialLogits: [Float]? = nil) {
         self.model = model
         self.masks = NodeMasks(config: model.config, initial: options.maskInit)
         self.targets = TargetDistributions(model, examples: examples, batchSize: options.batchSize)
         if let initialLogits { masks.logits = initialLogits }
-        if let ablation { masks.ablation = ablation } else if options.ablation == .mean {
+        if let template { masks.ablate(like: template) } else if options.ablation == .mean {
             masks.ablation = Discovery.meanActivations(model, targets.batches, masks: masks)
+        } else if options.ablation == .resample {
+            masks.donors = DonorPool(model, batches: targets.batches, names: masks.names, seed: options.seed)
         }
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda

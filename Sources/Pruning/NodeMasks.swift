@@ -16,6 +16,8 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     public var gradients: [Float]
     /// Values a masked-out unit takes, names.count × width (zeros, or mean activations).
     public var ablation: [Float]
+    /// For resample ablation: other inputs' activations, which replace `ablation` when set.
+    public var donors: DonorPool?
     /// The temperature T.
     public var temperature: Float = 1
     /// When true the masks are 0 or 1 (s > 0), as in evaluation of a discovered circuit.
@@ -46,16 +48,35 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         return 1 / (1 + expf(-temperature * logits[position]))
     }
 
+    /// Copies what masked-out units become (constants and donors) from other masks of the same model.
+    public func ablate(like other: NodeMasks) {
+        ablation = other.ablation
+        donors = other.donors
+    }
+
+    /// Runs `body` with a function giving, for a row of the block, the `width` values its masked-out units take.
+    private func withAblationRows<R>(_ block: Int, _ body: ((Int) -> UnsafePointer<Float>) -> R) -> R {
+        if let donors {
+            return donors.values[block].withUnsafeBufferPointer { pool in
+                body { row in pool.baseAddress! + donors.index(block: block, row: row) * self.width }
+            }
+        }
+        return ablation.withUnsafeBufferPointer { constants in
+            let row = constants.baseAddress! + block * width
+            return body { _ in row }
+        }
+    }
+
     public func apply(_ name: String, output: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
         guard let block = index[name] else { return }
         let base = block * width
         let m = (0..<width).map { mask(base + $0) }
         m.withUnsafeBufferPointer { m in
-            ablation.withUnsafeBufferPointer { ablation in
+            withAblationRows(block) { ablationRow in
                 parallelRows(rows) { rowRange in
                     for row in rowRange {
-                        let out = output + row * width, a = original + row * width
-                        for j in 0..<width { out[j] = a[j] * m[j] + (1 - m[j]) * ablation[base + j] }
+                        let out = output + row * width, a = original + row * width, ablation = ablationRow(row)
+                        for j in 0..<width { out[j] = a[j] * m[j] + (1 - m[j]) * ablation[j] }
                     }
                 }
             }
@@ -69,17 +90,17 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         var dMask = [Float](repeating: 0, count: width), effects = [Double](repeating: 0, count: maskEffects == nil ? 0 : width)
         // Split by columns, so each unit's sum over rows keeps its order.
         m.withUnsafeBufferPointer { m in
-            ablation.withUnsafeBufferPointer { ablation in
+            withAblationRows(block) { ablationRow in
                 dMask.withUnsafeMutableBufferPointer { dMask in
                     effects.withUnsafeMutableBufferPointer { effects in
                         parallelRows(width, minimumRows: rows * width >= 1 << 16 ? 8 : width) { columns in
                             for row in 0..<rows {
-                                let g = dOutput + row * width, a = original + row * width
+                                let g = dOutput + row * width, a = original + row * width, ablation = ablationRow(row)
                                 if !effects.isEmpty {
-                                    for j in columns { effects[j] += Double(abs(g[j] * (a[j] - ablation[base + j]))) }
+                                    for j in columns { effects[j] += Double(abs(g[j] * (a[j] - ablation[j]))) }
                                 }
                                 for j in columns {
-                                    dMask[j] += g[j] * (a[j] - ablation[base + j])
+                                    dMask[j] += g[j] * (a[j] - ablation[j])
                                     g[j] *= m[j]
                                 }
                             }

@@ -33,18 +33,17 @@ public enum WarmStartedDiscovery {
                                 shouldStop: () -> Bool = { false }) -> NodeMasks? {
         // Means and scores need no small batches: 64 at a time runs fastest per example.
         let batches = Discovery.batches(examples, size: 64)
-        let blank = NodeMasks(config: model.config, initial: 1)
-        let ablation = options.ablation == .mean ? Discovery.meanActivations(model, batches, masks: blank) : blank.ablation
-        guard let scores = Attribution.scores(model, batches: batches, ablation: ablation, onBatch: { observer.scored($0, batches.count) },
+        let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed)
+        guard let scores = Attribution.scores(model, batches: batches, ablatingLike: ablation, onBatch: { observer.scored($0, batches.count) },
                                               shouldStop: shouldStop) else { return nil }
         let ranking = Attribution.ranking(scores)
         let probe = FaithfulnessProbe(model, examples: heldOut)
         // The warm start needs the boundary only roughly: to 1/64 of the units.
         let resolution = method == .attribution ? 1 : ranking.count / 64
-        guard let (count, _) = Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablation: ablation, target: target,
+        guard let (count, _) = Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablatingLike: ablation, target: target,
                                                             resolution: resolution, onEvaluation: observer.probed, shouldStop: shouldStop) else { return nil }
-        if method == .attribution { return Attribution.topUnits(ranking, count: count, config: model.config, ablation: ablation) }
-        let trainer = MaskTrainer(model, examples: examples, options: options, ablation: ablation,
+        if method == .attribution { return Attribution.topUnits(ranking, count: count, config: model.config, ablatingLike: ablation) }
+        let trainer = MaskTrainer(model, examples: examples, options: options, ablatingLike: ablation,
                                   initialLogits: warmStart(ranking, count: count, scale: options.maskInit))
         return Discovery.optimise(trainer, options: options, onEpoch: observer.epoch, shouldStop: shouldStop)
     }

@@ -9,18 +9,16 @@ import Transformer
 /// against continuous sparsification on the tiny copy model.
 @Suite(.serialized) struct FastDiscovery {
     private let model = TinyCopyModel.shared
-    private var ablation: [Float] {
-        Discovery.meanActivations(model, Discovery.batches(copyExamples(.train, 256), size: 64), masks: NodeMasks(config: model.config, initial: 1))
-    }
+    private var ablation: NodeMasks { Discovery.ablationTemplate(model, Discovery.batches(copyExamples(.train, 256), size: 64), kind: .mean, seed: 1) }
 
     @Test func theTopScoredUnitMattersMoreThanTheLowest() throws {
         let ablation = self.ablation
-        let scores = try #require(Attribution.scores(model, batches: Discovery.batches(copyExamples(.train, 256), size: 64), ablation: ablation))
+        let scores = try #require(Attribution.scores(model, batches: Discovery.batches(copyExamples(.train, 256), size: 64), ablatingLike: ablation))
         #expect(scores.allSatisfy { $0 >= 0 && $0.isFinite })
         let ranking = Attribution.ranking(scores)
         let probe = FaithfulnessProbe(model, examples: copyExamples(.test, 100))
         func withoutUnit(_ unit: Int) -> Double {
-            let masks = Attribution.topUnits(Array(0..<scores.count), count: scores.count, config: model.config, ablation: ablation)
+            let masks = Attribution.topUnits(Array(0..<scores.count), count: scores.count, config: model.config, ablatingLike: ablation)
             masks.logits[unit] = -1
             return probe.faithfulness(masks)
         }
@@ -31,13 +29,13 @@ import Transformer
 
     @Test func bisectionFindsTheSmallestFaithfulPrefix() throws {
         let ablation = self.ablation
-        let scores = try #require(Attribution.scores(model, batches: Discovery.batches(copyExamples(.train, 256), size: 64), ablation: ablation))
+        let scores = try #require(Attribution.scores(model, batches: Discovery.batches(copyExamples(.train, 256), size: 64), ablatingLike: ablation))
         let ranking = Attribution.ranking(scores)
         let probe = FaithfulnessProbe(model, examples: copyExamples(.test, 100))
         var evaluations = 0
-        let (count, faithfulness) = try #require(Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablation: ablation,
+        let (count, faithfulness) = try #require(Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablatingLike: ablation,
                                                                             target: 0.99, onEvaluation: { _, _ in evaluations += 1 }))
-        func score(_ k: Int) -> Double { probe.faithfulness(Attribution.topUnits(ranking, count: k, config: model.config, ablation: ablation)) }
+        func score(_ k: Int) -> Double { probe.faithfulness(Attribution.topUnits(ranking, count: k, config: model.config, ablatingLike: ablation)) }
         #expect(faithfulness >= 0.99 && score(count) == faithfulness)
         #expect(score(count - 1) < 0.99, "one unit fewer still reaches the target")
         #expect(evaluations <= Int(log2(Double(ranking.count))) + 1)

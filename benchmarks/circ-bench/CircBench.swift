@@ -108,7 +108,7 @@ struct CircBench: ParsableCommand {
         var seconds: [String: Double] = [:]
         for method in DiscoveryMethod.allCases.map(\.rawValue) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try session.run(SourceFile(name: "<bench>", text: "c = discover(m, \"copy\", method=\"\(method)\", cache=false)\nkept = c.sparsity"))
+            try session.run(SourceFile(name: "<bench>", text: "c = discover(m, \"copy\", method=\"\(method)\", cache=false)\nkept = c.kept"))
             seconds[method] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let kept = session.globals["kept"]?.description ?? "?"
             var fields: [(key: String, value: Any)] = [("what", "discover_copy"), ("method", method), ("s", seconds[method] ?? 0), ("kept", kept)]

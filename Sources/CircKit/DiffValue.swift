@@ -1,0 +1,86 @@
+import CircLang
+import Foundation
+import Pruning
+
+/// `diff(a, b)`: per block the units in both circuits, only in a, only in b. Prints a bar per block
+/// (coloured on a terminal); `.svg(path)` and `.csv(path)` write it out; `.blocks` holds the counts.
+public final class DiffValue: NativeObject {
+    /// The two circuits' labels.
+    public let labels: (a: String, b: String)
+    /// Per block: name, units in both, only in a, only in b, block size.
+    public let blocks: [(name: String, both: Int, onlyThis: Int, onlyOther: Int, size: Int)]
+
+    /// The difference of two circuits of one model.
+    public init(_ a: CircuitValue, _ b: CircuitValue) throws {
+        labels = (a.circuit.task, b.circuit.task)
+        do { blocks = try a.circuit.difference(b.circuit) } catch { throw RuntimeError("diff: \(error.description)") }
+    }
+
+    public var typeName: String { "diff" }
+    public var fieldNames: [String] { ["blocks", "svg", "csv"] }
+
+    /// Bar characters per share: both █, only a ▓, only b ░ (and colours on a terminal).
+    public var summary: String {
+        let colour = isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        func paint(_ text: String, _ code: String) -> String { colour && !text.isEmpty ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        let width = (blocks.map(\.name.count).max() ?? 0) + 1, barWidth = 40
+        var lines = ["diff: █ both   \(paint("▓", "34")) only \(labels.a)   \(paint("░", "33")) only \(labels.b)"]
+        for block in blocks {
+            func cells(_ n: Int) -> Int { Int((Double(n) / Double(max(1, block.size)) * Double(barWidth)).rounded()) }
+            let bar = String(repeating: "█", count: cells(block.both)) + paint(String(repeating: "▓", count: cells(block.onlyThis)), "34")
+                + paint(String(repeating: "░", count: cells(block.onlyOther)), "33")
+            lines.append("  \(block.name.padding(toLength: width, withPad: " ", startingAt: 0)) both \(block.both) · only a \(block.onlyThis) · only b \(block.onlyOther) / \(block.size)  \(bar)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    public func field(_ name: String) throws -> Value? {
+        switch name {
+        case "blocks":
+            return .list(blocks.map {
+                .record(Record([("name", .string($0.name)), ("both", .number(Double($0.both))), ("only_a", .number(Double($0.onlyThis))),
+                                ("only_b", .number(Double($0.onlyOther))), ("size", .number(Double($0.size)))]))
+            })
+        case "svg": return writer("svg", "Writes the diff as an SVG bar chart.", svg)
+        case "csv": return writer("csv", "Writes the diff as CSV: block, both, only_a, only_b, size.", csv)
+        default: return nil
+        }
+    }
+
+    public func isEqual(to other: any NativeObject) -> Bool { false }
+
+    private func writer(_ name: String, _ doc: String, _ text: String) -> Value {
+        .builtin(NativeFunction(name, [Parameter("path", .string)], returns: "nil", doc: doc) { args, _ in
+            let path = try args.string(0)
+            do { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError("cannot write \(path): \(error.localizedDescription)") }
+            return .null
+        })
+    }
+
+    var csv: String {
+        (["block,both,only_a,only_b,size"] + blocks.map { "\($0.name),\($0.both),\($0.onlyThis),\($0.onlyOther),\($0.size)" }).joined(separator: "\n") + "\n"
+    }
+
+    /// One horizontal stacked bar per block: both (dark blue), only a (light blue), only b (orange).
+    var svg: String {
+        let left = 260, barWidth = 400, row = 24, top = 50
+        func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + barWidth + 20)\" height=\"\(top + row * blocks.count + 20)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        let legend = [("both", "rgb(33,102,172)"), ("only \(labels.a)", "rgb(146,197,222)"), ("only \(labels.b)", "rgb(244,165,130)")]
+        for (i, (label, colour)) in legend.enumerated() {
+            out += "<rect x=\"\(10 + i * 220)\" y=\"12\" width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\"\(26 + i * 220)\" y=\"22\">\(escape(label))</text>\n"
+        }
+        for (i, block) in blocks.enumerated() {
+            let y = top + i * row
+            out += "<text x=\"\(left - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(block.name))</text>\n"
+            var x = Double(left)
+            for (count, colour) in zip([block.both, block.onlyThis, block.onlyOther], legend.map(\.1)) {
+                let w = Double(count) / Double(max(1, block.size)) * Double(barWidth)
+                out += String(format: "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%@\"/>", x, y, w, colour)
+                x += w
+            }
+            out += "\n"
+        }
+        return out + "</svg>\n"
+    }
+}

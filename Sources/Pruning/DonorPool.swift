@@ -1,0 +1,46 @@
+import Randomness
+import Transformer
+
+/// Resample ablation's donors: per block, activation rows taken at seeded random non-pad positions
+/// of the data's inputs. A masked-out unit in row r of a batch takes the value of the donor row
+/// that the seed assigns to (block, r), so forward and backward see the same donor.
+public struct DonorPool: Sendable {
+    /// Rows per block.
+    public let rows: Int
+    /// Per block, rows × width activations.
+    public let values: [[Float]]
+    /// The seed of the pool and of the row assignment.
+    public let seed: UInt64
+
+    /// Reservoir-samples `size` rows per block from the model's block outputs on the batches.
+    public init(_ model: TransformerModel, batches: [Batch], names: [String], size: Int = 256, seed: UInt64) {
+        let d = model.config.width
+        var random = SeededRandom(seed: seed, stream: "resample")
+        var pool = names.map { _ in [Float]() }, seen = names.map { _ in 0 }
+        let blocks = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        for batch in batches {
+            var dropout = SeededRandom(seed: 0)
+            let pass = model.forward(batch, random: &dropout)
+            for (name, output, rows) in pass.blockOutputs {
+                guard let block = blocks[name] else { continue }
+                let isEncoder = name.hasPrefix("encoder")
+                for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {
+                    seen[block] += 1
+                    let slot = pool[block].count < size * d ? pool[block].count / d : random.below(seen[block])
+                    guard slot < size else { continue }
+                    let activations = (0..<d).map { output[row * d + $0] }
+                    if slot * d == pool[block].count { pool[block] += activations } else { pool[block].replaceSubrange(slot * d..<(slot + 1) * d, with: activations) }
+                }
+            }
+        }
+        self.rows = max(1, pool.map { $0.count / d }.min() ?? 0)
+        self.values = pool.map { $0.isEmpty ? [Float](repeating: 0, count: d) : $0 }
+        self.seed = seed
+    }
+
+    /// The donor row of row `row` of a batch in `block`.
+    func index(block: Int, row: Int) -> Int {
+        var random = SeededRandom(seed: seed &+ UInt64(block) &* 0x1_0000_0001 &+ UInt64(row) &* 0x9E37_79B9)
+        return random.below(rows)
+    }
+}
