@@ -51,7 +51,7 @@ enum CircuitRuns {
     static func ablationExamples(_ circuit: Circuit, model: ModelValue) throws -> [Example] {
         let words = circuit.task.split(whereSeparator: { !$0.isLetter && $0 != "_" }).map(String.init)
         let tasks = words.compactMap { try? PCFGTask(name: $0) }
-        return try Training.encode(tasks.flatMap { $0.samples(split: .train).prefix(200) }, model: model)
+        return try Training.encode(try tasks.flatMap { task in try bridge { () throws(PCFGError) in try task.samples(split: .train).prefix(200) } }, model: model)
     }
 
     /// Circuit i on task j's test data (or dataset j), faithfulness scored where task i's output for the
@@ -62,7 +62,7 @@ enum CircuitRuns {
             switch value {
             case .string(let name):
                 let task = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
-                return (task.name, task, Array(task.samples(split: .test).prefix(n)))
+                return (task.name, task, Array(try bridge { () throws(PCFGError) in try task.samples(split: .test) }.prefix(n)))
             case .native(let data as DatasetValue): return (data.name, nil, Array(data.samples.prefix(n)))
             default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
             }
@@ -102,7 +102,7 @@ enum CircuitRuns {
         let arguments = letterArguments(expression)
         guard arguments.count == own.argumentCount else { return nil }
         var iterator = arguments.makeIterator()
-        return own.expression(arguments: &iterator)?.evaluate()
+        return try? own.expression(arguments: &iterator)?.evaluate()
     }
 
     private static func letterArguments(_ expression: PCFGExpression) -> [[String]] {

@@ -133,7 +133,8 @@ struct DiscoveryData {
         switch value {
         case .string(let requested):
             let task = try bridge { () throws(PCFGError) in try PCFGTask(name: requested) }
-            (self.task, name, key, samples) = (task, task.name, "\(task.name) train split, seed \(PCFGTask.defaultSeed)", task.samples(split: .train))
+            let samples = try bridge { () throws(PCFGError) in try task.samples(split: .train) }
+            (self.task, name, key, self.samples) = (task, task.name, "\(task.name) train split, seed \(PCFGTask.defaultSeed)", samples)
         case .native(let data as DatasetValue):
             guard !data.samples.isEmpty else { throw RuntimeError("discover: the dataset is empty") }
             (task, name, key, samples) = (nil, data.name, "dataset \(data.contentHash) of \(data.samples.count) samples", data.samples)
@@ -147,7 +148,7 @@ struct DiscoveryData {
     /// Samples scored in the progress line: a task's first 64 test samples, a dataset's last 64.
     func progressSamples() throws -> [Sample] {
         guard let task else { return Array(samples.suffix(64)) }
-        return Array(task.samples(split: .test).prefix(64))
+        return Array(try bridge { () throws(PCFGError) in try task.samples(split: .test) }.prefix(64))
     }
 
     /// Up to `count` samples after the first n; a dataset with none left gives its last `count`

@@ -1,4 +1,5 @@
 import CircLang
+import PCFG
 import Foundation
 
 /// Assembles circ: the language's builtins plus those of every engine module.
@@ -9,6 +10,7 @@ public enum CircLibrary {
         registry.register(section: "PCFG SET", PCFGBuiltins.make())
         registry.register(section: "Models", EngineBuiltins.make())
         registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin()])
+        registry.moreChoices = { CustomFunctions.names }
         return registry
     }
 

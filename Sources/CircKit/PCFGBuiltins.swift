@@ -17,19 +17,29 @@ enum PCFGBuiltins {
                 }
             },
             NativeFunction("tasks", [], returns: "list",
-                           doc: "The names of the ten PCFG SET functions, each an isolated-function task.") { _, _ in
+                           doc: "The names of the ten PCFG SET functions, each an isolated-function task, then those registered with task().") { _, _ in
                 .list(PCFGTask.names.map { .string($0) })
+            },
+            NativeFunction("task", [Parameter("name", .string), Parameter("f", .function), Parameter("arity", .number, default: .number(1))],
+                           returns: "nil",
+                           doc: "Registers a new string-edit function written in circ: f takes a list of tokens (two lists when arity=2) and returns a list of letters. Its name then works like a PCFG SET function's everywhere: pcfg(), dataset(), composite names (name_then_reverse), tasks().") { args, context in
+                let name = try args.string(0), function = args[1], arity = try args.integer(2, name: "arity", min: 1)
+                try bridge { () throws(PCFGError) in
+                    try CustomFunctions.register(name, arity: arity) { arguments throws(PCFGError) in try CustomTask.call(name, function, arguments, context) }
+                }
+                return .null
             },
             NativeFunction("dataset", [Parameter("task", .oneOf([.string, .list]), choices: PCFGTask.completions), Parameter("n", .number, default: .null),
                                        Parameter("seed", .number, default: .number(Double(PCFGTask.defaultSeed))),
                                        Parameter("split", .string, default: .string("train"), choices: ["train", "test"]),
-                                       Parameter("size", .number, default: .number(Double(PCFGTask.defaultSize)))],
+                                       Parameter("size", .number, default: .number(Double(PCFGTask.defaultSize))),
+                                       Parameter("name", .string, default: .null)],
                            returns: "dataset",
-                           doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split. Given a list of {src, tgt} records instead of a task, the dataset of those samples (the first n).") { args, _ in
+                           doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split. Given a list of {src, tgt} records instead of a task, the dataset of those samples (the first n), called name (default \"records\").") { args, _ in
                 if case .list(let items) = args[0] {
                     let data = try DatasetValue.fromRecords(items)
-                    guard args[1] != .null else { return .native(data) }
-                    return .native(DatasetValue(name: data.name, split: data.split, samples: Array(data.samples.prefix(try args.integer(1, name: "n", min: 0)))))
+                    let samples = args[1] == .null ? data.samples : Array(data.samples.prefix(try args.integer(1, name: "n", min: 0)))
+                    return .native(DatasetValue(name: args[5] == .null ? data.name : try args.string(5), split: data.split, samples: samples))
                 }
                 let name = try args.string(0)
                 let parsed = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
@@ -38,7 +48,8 @@ enum PCFGBuiltins {
                 }
                 let size = try args.integer(4, name: "size", min: 1)
                 guard size <= maxSamples else { throw RuntimeError("dataset: size \(size) is more than \(maxSamples) samples") }
-                var samples = parsed.samples(split: split, size: size, seed: UInt64(try args.integer(2, name: "seed", min: 0)))
+                let seed = UInt64(try args.integer(2, name: "seed", min: 0))
+                var samples = try bridge { () throws(PCFGError) in try parsed.samples(split: split, size: size, seed: seed) }
                 if args[1] != .null { samples = Array(samples.prefix(try args.integer(1, name: "n", min: 0))) }
                 return .native(DatasetValue(name: parsed.name, split: split.rawValue, samples: samples))
             },
@@ -83,5 +94,30 @@ enum PCFGBuiltins {
                 return .null
             },
         ]
+    }
+}
+
+/// Calls a function registered with `task()` and checks what it returns.
+enum CustomTask {
+    /// f applied to the arguments as lists of strings: a list of letters, or an error naming the task and the input.
+    static func call(_ name: String, _ function: Value, _ arguments: [[String]], _ context: CallContext) throws(PCFGError) -> [String] {
+        let input = arguments.map { $0.joined(separator: " ") }.joined(separator: " , ")
+        let result: Value
+        do {
+            result = try context.call(function, arguments.map { .list($0.map { .string($0) }) })
+        } catch let error as RuntimeError {
+            throw .invalid("task \(name) failed on \"\(input)\": \(error.message)")
+        } catch {
+            throw .invalid("task \(name) failed on \"\(input)\": \(error)")
+        }
+        guard case .list(let items) = result else { throw .invalid("task \(name) returned a \(result.typeName), not a list, on \"\(input)\"") }
+        var tokens: [String] = []
+        for item in items {
+            guard case .string(let token) = item, Vocabulary.isLetter(token) else {
+                throw .invalid("task \(name) returned \(item.repr) on \"\(input)\": outputs must be letters A1…Z20")
+            }
+            tokens.append(token)
+        }
+        return tokens
     }
 }

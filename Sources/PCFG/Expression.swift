@@ -19,12 +19,12 @@ public indirect enum PCFGExpression: Sendable, Equatable {
         return expression
     }
 
-    /// The output sequence.
-    public func evaluate() -> [String] {
+    /// The output sequence; a registered function can fail.
+    public func evaluate() throws(PCFGError) -> [String] {
         switch self {
         case .letters(let x): x
-        case .unary(let f, let x): f.apply(x.evaluate())
-        case .binary(let f, let x, let y): f.apply(x.evaluate(), y.evaluate())
+        case .unary(let f, let x): try f.apply(try x.evaluate())
+        case .binary(let f, let x, let y): try f.apply(try x.evaluate(), try y.evaluate())
         }
     }
 

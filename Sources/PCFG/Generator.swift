@@ -46,7 +46,8 @@ public struct MarkovTreeGenerator: Sendable {
         guard let expression = nextFunction(depth: 0) else { return nil }
         let source = expression.written
         if source.utf8.count >= maxCharacters { return nil }
-        return (Sample(source: source, target: expression.evaluate().joined(separator: " ")), expression.functionCount)
+        guard let target = try? expression.evaluate() else { return nil }
+        return (Sample(source: source, target: target.joined(separator: " ")), expression.functionCount)
     }
 
     private mutating func nextFunction(depth: Int) -> PCFGExpression? {

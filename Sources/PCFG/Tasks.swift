@@ -17,8 +17,8 @@ public struct PCFGTask: Sendable, Equatable {
     /// Letters of the isolated-function tasks: A1…Z1.
     public static let alphabet = Vocabulary.letters.prefix(26).map { $0 }
 
-    /// The ten function names, as `tasks()` lists them.
-    public static let names = PCFGFunction.allCases.map(\.rawValue)
+    /// The ten function names, then the registered ones: what `tasks()` lists.
+    public static var names: [String] { PCFGFunction.allCases.map(\.rawValue) + CustomFunctions.names }
 
     /// Names completion offers: the functions, their aliases, and the composites shown in the docs.
     public static let completions = names + aliases.keys.sorted() + ["swap_then_reverse"]
@@ -59,8 +59,8 @@ public struct PCFGTask: Sendable, Equatable {
     public var argumentCount: Int { functions.reduce(0) { $0 + $1.arity } - (functions.count - 1) }
 
     /// The task's samples: `size` distinct ones from the seed, the first `trainFraction` of them
-    /// the training split, the rest the test split.
-    public func samples(split: Split, size: Int = defaultSize, seed: UInt64 = defaultSeed) -> [Sample] {
+    /// the training split, the rest the test split. Only a registered function can fail.
+    public func samples(split: Split, size: Int = defaultSize, seed: UInt64 = defaultSeed) throws(PCFGError) -> [Sample] {
         var random = SeededRandom(seed: seed, stream: "isolated")
         var seen: Set<String> = []
         var all: [Sample] = []
@@ -73,7 +73,7 @@ public struct PCFGTask: Sendable, Equatable {
             guard let expression = expression(arguments: &iterator) else { continue }
             let source = expression.written
             if seen.insert(source).inserted {
-                all.append(Sample(source: source, target: expression.evaluate().joined(separator: " ")))
+                all.append(Sample(source: source, target: try expression.evaluate().joined(separator: " ")))
             }
         }
         let trainCount = Int((Double(all.count) * Self.trainFraction).rounded())

@@ -11,8 +11,9 @@ private func scratchWithModel() throws -> (folder: String, setup: String) {
     return (folder, "m = train(dataset(\"copy\", n=600), layers=1, d=16, epochs=2, batch=32, out=\"\(folder)/m.safetensors\")\n")
 }
 
-/// Datasets from records, their concatenation and hashing, resample ablation, random controls and diffs.
-@Suite(.serialized) struct OwnData {
+/// Datasets from records, their concatenation and hashing, resample ablation, random controls and
+/// diffs: in the circuit builtins' serialized suite, as they set $CIRC_CACHE too.
+extension CircuitBuiltins {
     @Test func recordsMakeDatasetsThatConcatenate() {
         let result = circ("""
         mine = dataset([{src: "copy A1 B1", tgt: "A1 B1"}, {src: "reverse A1 B1", tgt: "B1 A1"}])
@@ -107,5 +108,32 @@ private func scratchWithModel() throws -> (folder: String, setup: String) {
         """)
         #expect(result.output == "10")
         #expect(result.error?.message == "sample 1: unknown token 'mirror' at position 1")
+    }
+}
+
+/// `task()`: new functions written in circ, usable like the ten (names are process-wide, so each test uses its own).
+@Suite struct RegisteredTasks {
+    @Test func aRegisteredFunctionWorksLikeABuiltInOne() {
+        let result = circ("""
+        task("mirror_t1", fn(xs) { xs + reversed(xs) })
+        task("glue_t1", fn(a, b) { a + b + a }, arity=2)
+        print(pcfg("mirror_t1 A1 B1"), "|", pcfg("reverse mirror_t1 A1 B1 C1"), "|", pcfg("glue_t1 A1 , B1"))
+        print(len(filter(tasks(), fn(t) { t == "mirror_t1" or t == "glue_t1" })), dataset("mirror_t1", n=5) == dataset("mirror_t1", n=5))
+        d = dataset("copy_then_mirror_t1", n=1)[0]
+        print(d.tgt == pcfg(d.src), split(d.src)[0] == "mirror_t1", dataset("mirror_t1", n=1)[0].src == "mirror_t1 " + dataset("copy", n=1)[0].tgt)
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output == "A1 B1 B1 A1 | A1 B1 C1 C1 B1 A1 | A1 B1 A1\n2 true\ntrue true true")
+    }
+
+    @Test func registrationErrorsNameTheTaskAndTheInput() {
+        #expect(circ("task(\"reverse\", fn(xs) { xs })").error?.message == "task: 'reverse' is a PCFG SET function or token; choose a new name")
+        #expect(circ("task(\"2x\", fn(xs) { xs })").error?.message.hasPrefix("task: '2x' is not a valid name") == true)
+        #expect(circ("task(\"twice_t2\", fn(xs) { xs })\ntask(\"twice_t2\", fn(xs) { xs })").error?.message == "task: 'twice_t2' is already registered")
+        #expect(circ("task(\"text_t2\", fn(xs) { \"x\" })\npcfg(\"text_t2 A1 B1\")").error?.message == "pcfg: task text_t2 returned a string, not a list, on \"A1 B1\"")
+        #expect(circ("task(\"token_t2\", fn(xs) { [\"Q99\"] })\ndataset(\"token_t2\", n=1)").error?.message
+                == "task token_t2 returned \"Q99\" on \"O1 A1\": outputs must be letters A1…Z20")
+        let failing = circ("task(\"index_t2\", fn(xs) { xs[10] })\npcfg(\"index_t2 A1\")").error?.message ?? ""
+        #expect(failing.hasPrefix("pcfg: task index_t2 failed on \"A1\":") && failing.contains("index 10 out of range"), "\(failing)")
     }
 }

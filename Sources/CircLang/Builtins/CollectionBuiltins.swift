@@ -35,6 +35,10 @@ enum CollectionBuiltins {
                 if args[2] == .bool(true) { order.reverse() }
                 return .list(order.map { items[$0] })
             },
+            NativeFunction("reversed", [Parameter("xs", .list)], returns: "list",
+                           doc: "The list in reverse order.") { args, _ in
+                .list(try args.list(0).reversed())
+            },
             NativeFunction("sum", [Parameter("xs", .list)], returns: "number",
                            doc: "The sum of a list of numbers.") { args, _ in
                 var total = 0.0

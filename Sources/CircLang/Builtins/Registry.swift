@@ -216,8 +216,11 @@ public final class Registry {
         }
     }
 
+    /// Strings offered for completion beyond the parameters' own (names registered while running).
+    public var moreChoices: () -> [String] = { [] }
+
     /// Every string any parameter offers for completion (task names and such).
     public var stringChoices: [String] {
-        Array(Set(functions.values.flatMap { $0.parameters.flatMap(\.choices) })).sorted()
+        Array(Set(functions.values.flatMap { $0.parameters.flatMap(\.choices) } + moreChoices())).sorted()
     }
 }
