@@ -28,7 +28,8 @@ let package = Package(
         ),
         // Exclusivity checks cost the tree-walking interpreter about 15% on calls; its
         // frames and globals are only touched from the one interpreter thread.
-        .target(name: "CircLang", swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        .target(name: "FileIO"),
+        .target(name: "CircLang", dependencies: ["FileIO"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -36,11 +37,11 @@ let package = Package(
         ),
         .target(name: "Randomness"),
         .target(name: "CAllocator"),
-        .target(name: "PCFG", dependencies: ["Randomness"]),
+        .target(name: "PCFG", dependencies: ["Randomness", "FileIO"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "Randomness"], swiftSettings: vectorUnits),
-        .target(name: "Transformer", dependencies: ["Tensor", "Randomness", "CAllocator"], swiftSettings: vectorUnits),
+        .target(name: "Transformer", dependencies: ["Tensor", "Randomness", "CAllocator", "FileIO"], swiftSettings: vectorUnits),
         .target(name: "Pruning", dependencies: ["Transformer", "Tensor", "Randomness"], swiftSettings: vectorUnits),
-        .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness"]),
+        .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness", "FileIO"]),
         .executableTarget(
             name: "circ",
             dependencies: [

@@ -1,4 +1,5 @@
 import CircLang
+import FileIO
 import Foundation
 import Pruning
 
@@ -52,7 +53,7 @@ public final class DiffValue: NativeObject {
     private func writer(_ name: String, _ doc: String, _ text: String) -> Value {
         .builtin(NativeFunction(name, [Parameter("path", .string)], returns: "nil", doc: doc) { args, _ in
             let path = try args.string(0)
-            do { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError("cannot write \(path): \(error.localizedDescription)") }
+            do throws(FileError) { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError(error.description) }
             return .null
         })
     }

@@ -24,10 +24,13 @@ enum Discovering {
         let method = try self.method(args, level: level)
         var options = DiscoveryOptions(method: method)
         if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
-        if args["lr"] != .null { options.learningRate = Float(try args.number("lr")) }
-        options.lambda = args["lambda"] == .null ? (level == .node ? nodeLambda : weightLambda) : Float(try args.number("lambda"))
-        if args["mask_init"] != .null { options.maskInit = Float(try args.number("mask_init")) }
-        if args["max_temp"] != .null { options.maxTemperature = Float(try args.number("max_temp")) }
+        if args["lr"] != .null { options.learningRate = try setting(args, "lr", "a positive finite number") { $0 > 0 } }
+        options.lambda = level == .node ? nodeLambda : weightLambda
+        if args["lambda"] != .null { options.lambda = try setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
+        if args["mask_init"] != .null { options.maskInit = try setting(args, "mask_init", "finite") { _ in true } }
+        if args["max_temp"] != .null {
+            options.maxTemperature = try setting(args, "max_temp", "finite and at least 1 (the temperature rises from 1 to it)") { $0 >= 1 }
+        }
         guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
             throw RuntimeError("discover: ablation must be \"mean\", \"zero\" or \"resample\", got \"\(try args.string("ablation"))\"")
         }
@@ -57,40 +60,46 @@ enum Discovering {
         let circuit: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
-        switch (level, method) {
-        case (.node, .cs):
-            let heldOut = try Training.encode(try data.progressSamples(), model: model)
-            circuit = Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
-                curve.append(epoch)
-                report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: model.model, masks: masks), examples: heldOut).faithfulness)
-            }, shouldStop: { context.isInterrupted }).map {
-                Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+        do {
+            switch (level, method) {
+            case (.node, .cs):
+                let heldOut = try Training.encode(try data.progressSamples(), model: model)
+                circuit = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                    curve.append(epoch)
+                    report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: model.model, masks: masks), examples: heldOut).faithfulness)
+                }, shouldStop: { context.isInterrupted }).map {
+                    Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+                }
+            case (.node, _):
+                let heldOut = try Training.encode(try data.heldOut(after: n, count: heldOutSize), model: model)
+                var observer = DiscoveryObserver()
+                observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
+                observer.probed = { count, faithfulness in
+                    progress.phase("discover \(taskName): searching", done: 0, total: 1, unit: "sizes",
+                                   detail: String(format: "%d units: faithfulness %.4f", count, faithfulness))
+                }
+                observer.epoch = { epoch, _ in
+                    curve.append(epoch)
+                    progress.phase("discover \(taskName): sparsifying", done: epoch.epoch + 1, total: options.epochs, unit: "epochs",
+                                   detail: String(format: "loss %.4f kept %.3f", epoch.loss, epoch.kept))
+                }
+                circuit = try WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
+                                                        observer: observer, shouldStop: { context.isInterrupted }).map {
+                    Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
+                }
+            case (.weight, _):
+                let heldOut = try Training.encode(try data.progressSamples(), model: model)
+                circuit = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                    curve.append(epoch)
+                    report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: masks.maskedModel(model.model), masks: nil), examples: heldOut).faithfulness)
+                }, shouldStop: { context.isInterrupted }).map {
+                    Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
+                }
             }
-        case (.node, _):
-            let heldOut = try Training.encode(try data.heldOut(after: n, count: heldOutSize), model: model)
-            var observer = DiscoveryObserver()
-            observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
-            observer.probed = { count, faithfulness in
-                progress.phase("discover \(taskName): searching", done: 0, total: 1, unit: "sizes",
-                               detail: String(format: "%d units: faithfulness %.4f", count, faithfulness))
-            }
-            observer.epoch = { epoch, _ in
-                curve.append(epoch)
-                progress.phase("discover \(taskName): sparsifying", done: epoch.epoch + 1, total: options.epochs, unit: "epochs",
-                               detail: String(format: "loss %.4f kept %.3f", epoch.loss, epoch.kept))
-            }
-            circuit = WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
-                                                    observer: observer, shouldStop: { context.isInterrupted }).map {
-                Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
-            }
-        case (.weight, _):
-            let heldOut = try Training.encode(try data.progressSamples(), model: model)
-            circuit = Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
-                curve.append(epoch)
-                report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: masks.maskedModel(model.model), masks: nil), examples: heldOut).faithfulness)
-            }, shouldStop: { context.isInterrupted }).map {
-                Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
-            }
+        } catch let error as NonFiniteLoss {
+            progress.finish("discover: stopped at step \(error.step); no circuit was bound")
+            let cause = options.lambda >= 1 ? "lambda \(options.lambda) is likely too large" : "lr \(options.learningRate) is likely too large"
+            throw RuntimeError("discover: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): \(cause); no circuit was bound")
         }
         guard let circuit else {
             progress.finish("discover: stopped; no circuit was bound")
@@ -111,6 +120,15 @@ enum Discovering {
         }
         guard level == .node || method == .cs else { throw RuntimeError("discover: method \"\(name)\" finds node circuits; level=\"weight\" needs method=\"cs\"") }
         return method
+    }
+
+    /// A numeric argument as a Float, refused with the rule it breaks when `isValid` says no or it is
+    /// not finite as a 32-bit float (the temperature must rise from 1, the step be positive, …).
+    private static func setting(_ args: Arguments, _ name: String, _ rule: String, isValid: (Double) -> Bool) throws -> Float {
+        let value = try args.number(name)
+        guard isValid(value), value.isFinite else { throw RuntimeError("discover: \(name) must be \(rule), got \(formatNumber(value))") }
+        guard Float(value).isFinite else { throw RuntimeError("discover: \(name) \(formatNumber(value)) is beyond the 32-bit float range (±3.4e38)") }
+        return Float(value)
     }
 
     /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.

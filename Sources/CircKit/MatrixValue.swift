@@ -1,4 +1,5 @@
 import CircLang
+import FileIO
 import Foundation
 
 /// A labelled matrix (overlaps, cross-task faithfulness): prints as a heatmap with Unicode
@@ -60,7 +61,7 @@ public final class MatrixValue: NativeObject {
     }
 
     private func write(_ text: String, to path: String) throws -> Value {
-        do { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError("cannot write \(path): \(error.localizedDescription)") }
+        do throws(FileError) { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError(error.description) }
         return .null
     }
 

@@ -7,27 +7,27 @@ public final class ProgressBar {
     private var total: Int
     private var unit: String
     private var start = Date()
+    /// Units already done when this run (or phase) began: the rate and ETA count only the rest.
+    private var startDone: Int
     private let isTerminal = isatty(2) != 0
     private var lastPlain = Date.distantPast
     private let plainInterval: TimeInterval
     /// True while a bar is drawn on the terminal's current line.
     private var isDrawn = false
 
-    /// A bar for `total` units of work.
-    public init(title: String, total: Int, unit: String = "steps", plainInterval: TimeInterval = 10) {
+    /// A bar for `total` units of work, of which `alreadyDone` were done before (a resumed run).
+    public init(title: String, total: Int, unit: String = "steps", alreadyDone: Int = 0, plainInterval: TimeInterval = 10) {
         self.title = title
         self.total = max(1, total)
+        self.startDone = alreadyDone
         self.unit = unit
         self.plainInterval = plainInterval
     }
 
     /// Shows `done` of `total` with extra fields (e.g. "loss 0.123").
     public func update(_ done: Int, _ detail: String = "") {
-        let elapsed = Date().timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Double(total - done) / rate : 0
         let fraction = Double(done) / Double(total)
-        let text = "\(title) \(done)/\(total) \(unit) \(String(format: "%3.0f%%", fraction * 100)) \(detail) \(String(format: "%.1f", rate)) \(unit)/s ETA \(Self.duration(eta))"
+        let text = line(done, detail, elapsed: Date().timeIntervalSince(start))
         if isTerminal {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
@@ -39,9 +39,10 @@ public final class ProgressBar {
         }
     }
 
-    /// Shows `done` of `total` in a phase of the work (a new title restarts the rate and ETA).
+    /// Shows `done` of `total` in a phase of the work. A new title restarts the rate and ETA from
+    /// this report, as the work it reports was done before the phase's clock started.
     public func phase(_ title: String, done: Int, total: Int, unit: String, detail: String = "") {
-        if title != self.title { (self.title, start) = (title, Date()) }
+        if title != self.title { (self.title, start, startDone) = (title, Date(), done) }
         (self.total, self.unit) = (max(1, total), unit)
         update(done, detail)
     }
@@ -55,6 +56,21 @@ public final class ProgressBar {
     /// Work that stopped without `finish` (an error, Ctrl-C) leaves its last bar on its own line.
     deinit {
         if isDrawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    /// The bar's text for `done` units after `elapsed` seconds of this run.
+    func line(_ done: Int, _ detail: String, elapsed: TimeInterval) -> String {
+        let pace = Self.pace(done: done - startDone, left: total - done, elapsed: elapsed)
+        let rate = pace.map { String(format: "%.1f", $0.rate) } ?? "–", eta = pace.map { Self.duration($0.eta) } ?? "?"
+        return "\(title) \(done)/\(total) \(unit) \(String(format: "%3.0f%%", Double(done) / Double(total) * 100)) \(detail) \(rate) \(unit)/s ETA \(eta)"
+    }
+
+    /// Units per second and seconds left, from the units done in `elapsed` seconds; nil until
+    /// some work has been timed (a rate from nothing would be noise).
+    static func pace(done: Int, left: Int, elapsed: TimeInterval) -> (rate: Double, eta: Double)? {
+        guard done > 0, elapsed > 0 else { return nil }
+        let rate = Double(done) / elapsed
+        return (rate, Double(max(0, left)) / rate)
     }
 
     /// 75 → "1m15s".

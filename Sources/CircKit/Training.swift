@@ -1,4 +1,5 @@
 import CircLang
+import FileIO
 import Foundation
 import PCFG
 import Transformer
@@ -11,9 +12,13 @@ enum Training {
         options.epochs = try args.integer("epochs", min: 1)
         options.batchSize = try args.integer("batch", min: 1)
         options.learningRate = try args.number("lr")
+        guard options.learningRate > 0, options.learningRate.isFinite else {
+            throw RuntimeError("train: lr must be a positive finite number, got \(formatNumber(options.learningRate))")
+        }
         options.warmupSteps = try args.integer("warmup", min: 0)
         options.seed = UInt64(try args.integer("seed", min: 0))
         let out = try args.string("out")
+        do throws(FileError) { try AtomicFile.checkWritable(out) } catch { throw RuntimeError("train: \(error.description)") }
         let trainSamples = try samples(args["data"], split: .train, limit: nil)
         let validationSamples = args["validation"] == .null ? [] : try samples(args["validation"], split: .test, limit: 500)
         let vocabulary = vocabulary(for: trainSamples + validationSamples)
@@ -33,7 +38,7 @@ enum Training {
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
         let trainer = Trainer(model: stored.model, options: options)
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs)
+        let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs, alreadyDone: stepsPerEpoch * startEpoch)
         let started = Date()
         func checkpoint(_ epochsDone: Int) throws {
             var metadata = stored.metadata
@@ -43,21 +48,27 @@ enum Training {
             try Checkpoint.save(StoredModel(model: stored.model, sourceVocabulary: stored.sourceVocabulary,
                                             targetVocabulary: stored.targetVocabulary, metadata: metadata), to: out)
         }
-        _ = try trainer.train(train, validation: validation, startEpoch: startEpoch, onStep: { report in
-            progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
-        }, shouldStop: { context.isInterrupted }, onEpoch: { report in
-            if report.stopped {
-                let kept = report.epoch > 0 ? "\(out) keeps the weights after \(report.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
-                progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept)")
-                throw RuntimeError("interrupted: training stopped; \(kept)")
-            }
-            var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
-            if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }
-            history.append(.record(Record(fields)))
-            try checkpoint(report.epoch + 1)
-            progress.finish("epoch \(report.epoch + 1)/\(options.epochs): loss \(String(format: "%.4f", report.loss))"
-                            + (report.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
-        })
+        do {
+            _ = try trainer.train(train, validation: validation, startEpoch: startEpoch, onStep: { report in
+                progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
+            }, shouldStop: { context.isInterrupted }, onEpoch: { report in
+                if report.stopped {
+                    let kept = report.epoch > 0 ? "\(out) keeps the weights after \(report.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
+                    progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept)")
+                    throw RuntimeError("interrupted: training stopped; \(kept)")
+                }
+                var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
+                if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }
+                history.append(.record(Record(fields)))
+                try checkpoint(report.epoch + 1)
+                progress.finish("epoch \(report.epoch + 1)/\(options.epochs): loss \(String(format: "%.4f", report.loss))"
+                                + (report.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
+            })
+        } catch let error as NonFiniteLoss {
+            let kept = error.epoch > 0 ? "\(out) keeps the weights after \(error.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
+            progress.finish("train: stopped at step \(error.step)")
+            throw RuntimeError("train: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): lr \(formatNumber(options.learningRate)) is likely too large; \(kept); no model was bound")
+        }
         progress.finish(String(format: "train: %d epoch(s) in %.1f s, saved to %@", options.epochs - startEpoch, Date().timeIntervalSince(started), out))
         let trained = ModelValue(stored: stored, path: out)
         trained.history = history

@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,11 +14,10 @@ public enum FileSystem {
         return [UInt8](data)
     }
 
-    /// Writes bytes atomically: a temporary file beside the target, then a rename.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: url, options: .atomic)
+    /// Writes bytes atomically (a temporary file beside the target, then a rename), making missing
+    /// folders; the error names the path and the cause.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
+        try AtomicFile.write(Data(bytes), to: path, createFolders: true)
     }
 
     /// Whether a regular file exists at the path.

@@ -1,3 +1,5 @@
+import FileIO
+
 /// Runs compiled programs: owns the globals and builtins, binds arguments, invokes
 /// functions, enforces the recursion limit and turns runtime errors into diagnostics.
 public final class Interpreter: CallContext {
@@ -103,6 +105,8 @@ public final class Interpreter: CallContext {
             throw failure(error.message, at: span, file, hint: error.hint)
         } catch let diagnostic as Diagnostic where diagnostic.file == nil {
             throw failure(diagnostic.message, at: span, file, hint: diagnostic.hint)
+        } catch let error as FileError {
+            throw failure(error.description, at: span, file, hint: nil)
         }
     }
 

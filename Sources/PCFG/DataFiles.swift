@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// Reading and writing datasets as `.src`/`.tgt` line pairs or `src;tgt` CSV.
@@ -41,10 +42,10 @@ public enum DataFiles {
     }
 
     private static func write(_ lines: [String], to path: String) throws(PCFGError) {
-        do {
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        do throws(FileError) {
+            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
         } catch {
-            throw PCFGError.invalid("cannot write \(path): \(error.localizedDescription)")
+            throw PCFGError.invalid(error.description)
         }
     }
 

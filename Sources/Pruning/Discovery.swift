@@ -122,21 +122,22 @@ public enum Discovery {
 
     /// Runs node-level discovery; nil when `shouldStop` ended it early (no half-trained circuit).
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
-                                onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> NodeMasks? {
-        optimise(MaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
+                                onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> NodeMasks? {
+        try optimise(MaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
     }
 
     /// Runs weight-level discovery; nil when `shouldStop` ended it early.
     public static func discoverWeights(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
-                                       onEpoch: (DiscoveryEpoch, WeightMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) -> WeightMasks? {
-        optimise(WeightMaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
+                                       onEpoch: (DiscoveryEpoch, WeightMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> WeightMasks? {
+        try optimise(WeightMaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
     }
 
     /// The continuous-sparsification loop shared by both levels: epochs over the batches in a
     /// seeded order, cosine-decayed learning rate, temperature × max_temp^(1/epochs) per epoch.
-    /// Returns the binarised masks, or nil when `shouldStop` ended it.
+    /// Returns the binarised masks, or nil when `shouldStop` ended it; a non-finite loss or mask
+    /// logit stops it with `NonFiniteLoss`.
     static func optimise<Learner: MaskLearning>(_ learner: Learner, options: DiscoveryOptions,
-                                                onEpoch: (DiscoveryEpoch, Learner.Masks) -> Void, shouldStop: () -> Bool) -> Learner.Masks? {
+                                                onEpoch: (DiscoveryEpoch, Learner.Masks) -> Void, shouldStop: () -> Bool) throws(NonFiniteLoss) -> Learner.Masks? {
         let batchCount = learner.targets.batches.count
         let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batchCount)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
@@ -149,8 +150,10 @@ public enum Discovery {
             for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
             for i in order {
                 if shouldStop() { return nil }
-                total += learner.step(i, learningRate: Float(schedule.rate(at: step)))
+                let loss = learner.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
+                guard loss.isFinite, learner.masks.logits.allSatisfy(\.isFinite) else { throw NonFiniteLoss(epoch: epoch, step: step) }
+                total += loss
             }
             onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batchCount)), kept: learner.masks.keptFraction), learner.masks)
             if stability.isSettled(learner.masks) { break }
@@ -215,7 +218,7 @@ protocol MaskLearning: AnyObject {
     var masks: Masks { get }
     /// The task's batches and soft targets.
     var targets: TargetDistributions { get }
-    /// One update on batch `i`; returns its loss.
+    /// One update on batch `i`; returns its loss, or NaN when a gradient is too large for AdamW (no update).
     func step(_ i: Int, learningRate: Float) -> Double
 }
 
@@ -286,6 +289,7 @@ public final class MaskTrainer: MaskLearning {
             penalty += Double(m)
             masks.gradients[j] += lambda * masks.temperature * m * (1 - m)
         }
+        guard AdamW.isSafe(masks.gradients) else { return .nan }
         optimizer.update(&masks.logits, grads: masks.gradients, learningRate: learningRate)
         return loss + Double(lambda) * penalty
     }

@@ -30,7 +30,7 @@ public enum WarmStartedDiscovery {
     /// `heldOut`. Nil when `shouldStop` ended it.
     public static func discover(_ model: TransformerModel, examples: [Example], heldOut: [Example], options: DiscoveryOptions,
                                 method: DiscoveryMethod, target: Double, observer: DiscoveryObserver = DiscoveryObserver(),
-                                shouldStop: () -> Bool = { false }) -> NodeMasks? {
+                                shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> NodeMasks? {
         // Means and scores need no small batches: 64 at a time runs fastest per example.
         let batches = Discovery.batches(examples, size: 64)
         let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed)
@@ -45,7 +45,7 @@ public enum WarmStartedDiscovery {
         if method == .attribution { return Attribution.topUnits(ranking, count: count, config: model.config, ablatingLike: ablation) }
         let trainer = MaskTrainer(model, examples: examples, options: options, ablatingLike: ablation,
                                   initialLogits: warmStart(ranking, count: count, scale: options.maskInit))
-        return Discovery.optimise(trainer, options: options, onEpoch: observer.epoch, shouldStop: shouldStop)
+        return try Discovery.optimise(trainer, options: options, onEpoch: observer.epoch, shouldStop: shouldStop)
     }
 
     /// Logits falling linearly with rank from +scale (the top unit) through 0 (unit `count`) to −scale

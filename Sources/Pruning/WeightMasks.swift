@@ -85,6 +85,7 @@ public final class WeightMaskTrainer: MaskLearning {
     /// One update on batch `i`: the loss and its gradient (below), then AdamW. Returns the loss.
     public func step(_ i: Int, learningRate: Float) -> Double {
         let (loss, gradients) = lossAndGradients(i)
+        guard AdamW.isSafe(gradients) else { return .nan }
         optimizer.update(&masks.logits, grads: gradients, learningRate: learningRate)
         return loss
     }

@@ -55,6 +55,12 @@ public final class AdamW {
         update(parameters.base, grads: grads.base, learningRate: learningRate)
     }
 
+    /// The largest gradient whose square (Adam's second moment) is still a finite Float.
+    public static let largestSafeGradient: Float = 1e19
+
+    /// Whether every gradient is finite and small enough for the second moment to stay finite.
+    public static func isSafe(_ grads: [Float]) -> Bool { grads.allSatisfy { abs($0) < largestSafeGradient } }
+
     /// One update of `count` values in place from their gradients.
     public func update(_ values: UnsafeMutablePointer<Float>, grads: UnsafePointer<Float>, learningRate: Float) {
         step += 1

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// The safetensors container: an 8-byte little-endian header length, a JSON header naming each
@@ -51,7 +52,7 @@ public enum SafeTensors {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
         for tensor in tensors { file.append(Data(buffer: tensor.values)) }
-        try file.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(file, to: path)
     }
 
     /// Reads a file whose metadata must carry `format`, validated as below.

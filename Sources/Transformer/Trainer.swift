@@ -88,7 +88,8 @@ public final class Trainer {
         return batches
     }
 
-    /// One optimisation step on a batch; returns its loss.
+    /// One optimisation step on a batch; returns its loss, or NaN when the loss or the gradient is
+    /// not finite (the weights are then left as they were).
     public func step(_ examples: [Example], learningRate: Double, random: inout SeededRandom) -> Double {
         let batch = Batch(sources: examples.map(\.source), targets: examples.map(\.target))
         let pass = model.forward(batch, dropout: model.config.dropout > 0, random: &random)
@@ -96,16 +97,18 @@ public final class Trainer {
         let loss = model.loss(pass, dLogits: dLogits)
         grads.zero()
         model.backward(pass, dLogits: dLogits, grads: grads)
-        AdamW.clip(grads, maxNorm: options.clipNorm)
+        let norm = AdamW.clip(grads, maxNorm: options.clipNorm)
+        guard loss.isFinite, norm.isFinite else { return .nan }
         optimizer.update(model.parameters, grads: grads, learningRate: Float(learningRate))
         return loss
     }
 
     /// Runs epochs `startEpoch..<options.epochs`; `onStep` sees every step, `shouldStop` is polled
-    /// between steps, `onEpoch` sees each finished (or stopped) epoch.
+    /// between steps, `onEpoch` sees each finished (or stopped) epoch. A non-finite loss or gradient
+    /// stops it with `NonFiniteLoss` before that step changes the weights.
     public func train(_ examples: [Example], validation: [Example], startEpoch: Int = 0,
                       onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false },
-                      onEpoch: (EpochReport) throws -> Void = { _ in }) rethrows -> [EpochReport] {
+                      onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
         let stepsPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
         let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: stepsPerEpoch * options.epochs)
         var random = SeededRandom(seed: options.seed, stream: "dropout")
@@ -116,6 +119,7 @@ public final class Trainer {
             for batch in batches(examples, epoch: epoch) {
                 if shouldStop() { stopped = true; break }
                 let loss = step(batch, learningRate: schedule.rate(at: stepIndex), random: &random)
+                guard loss.isFinite else { throw NonFiniteLoss(epoch: epoch, step: stepIndex + 1) }
                 total += loss
                 count += 1
                 stepIndex += 1
@@ -129,6 +133,17 @@ public final class Trainer {
         }
         return reports
     }
+}
+
+/// Training or discovery met a loss or gradient that is not finite (too large a learning rate,
+/// a diverging run); nothing after that step was kept.
+public struct NonFiniteLoss: Error, Equatable {
+    /// 0-based epoch.
+    public let epoch: Int
+    /// 1-based step, counted over the whole run.
+    public let step: Int
+    /// Where it happened.
+    public init(epoch: Int, step: Int) { self.epoch = epoch; self.step = step }
 }
 
 /// Scoring a model's greedy outputs.

@@ -23,7 +23,7 @@ enum TinyCopyModel {
         options.batchSize = 32
         options.learningRate = 3e-3
         options.warmupSteps = 50
-        _ = Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
+        _ = try? Trainer(model: model, options: options).train(copyExamples(.train, 1500), validation: [], onEpoch: { _ in })
         return model
     }()
 }
@@ -44,7 +44,7 @@ private let copyModel = TinyCopyModel.shared
     @Test func discoveryForCopyFindsAFaithfulSparseCircuit() throws {
         let options = DiscoveryOptions()
         var epochs: [DiscoveryEpoch] = []
-        let masks = try #require(Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epoch, _ in epochs.append(epoch) }))
+        let masks = try #require(try Discovery.discover(copyModel, examples: copyExamples(.train, 500), options: options, onEpoch: { epoch, _ in epochs.append(epoch) }))
         let score = CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: copyModel, masks: masks), examples: copyExamples(.test, 200))
         #expect(epochs.count == options.epochs)
         #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
@@ -57,7 +57,7 @@ private let copyModel = TinyCopyModel.shared
         var options = DiscoveryOptions()
         options.epochs = 20
         options.lambda = 1e-5
-        let masks = try #require(Discovery.discoverWeights(copyModel, examples: copyExamples(.train, 300), options: options))
+        let masks = try #require(try Discovery.discoverWeights(copyModel, examples: copyExamples(.train, 300), options: options))
         let score = CircuitScore.evaluate(copyModel, circuit: CircuitInstance(model: masks.maskedModel(copyModel), masks: nil),
                                           examples: copyExamples(.test, 200))
         #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
@@ -80,9 +80,9 @@ private let copyModel = TinyCopyModel.shared
         #expect(!masks.names.contains { $0.contains("embedding") || $0.hasSuffix(".bias") })
     }
 
-    @Test func stoppingDiscoveryYieldsNoCircuit() {
+    @Test func stoppingDiscoveryYieldsNoCircuit() throws {
         var calls = 0
-        let masks = Discovery.discover(copyModel, examples: copyExamples(.train, 64), options: DiscoveryOptions(), shouldStop: {
+        let masks = try Discovery.discover(copyModel, examples: copyExamples(.train, 64), options: DiscoveryOptions(), shouldStop: {
             calls += 1
             return calls > 3
         })

@@ -58,12 +58,12 @@ import Transformer
 
     @Test func autoFindsACircuitAsGoodAsContinuousSparsification() throws {
         let train = copyExamples(.train, 1300), test = copyExamples(.test, 300)
-        let cs = try #require(Discovery.discover(model, examples: Array(train.prefix(1000)), options: DiscoveryOptions()))
+        let cs = try #require(try Discovery.discover(model, examples: Array(train.prefix(1000)), options: DiscoveryOptions()))
         let options = DiscoveryOptions(method: .auto)
         var epochs = 0
         var observer = DiscoveryObserver()
         observer.epoch = { _, _ in epochs += 1 }
-        let auto = try #require(WarmStartedDiscovery.discover(model, examples: Array(train.prefix(options.samples)), heldOut: Array(train.suffix(200)),
+        let auto = try #require(try WarmStartedDiscovery.discover(model, examples: Array(train.prefix(options.samples)), heldOut: Array(train.suffix(200)),
                                                               options: options, method: .auto, target: 0.99, observer: observer))
         func score(_ masks: NodeMasks) -> Double {
             CircuitScore.evaluate(model, circuit: CircuitInstance(model: model, masks: masks), examples: test).faithfulness
@@ -73,7 +73,7 @@ import Transformer
                                         Circuit(masks: auto, model: "m", ablation: .mean, task: "copy", parameters: [:], curve: []))
         var reseeded = DiscoveryOptions()
         reseeded.seed = 2
-        let csSeed2 = try #require(Discovery.discover(model, examples: Array(train.prefix(1000)), options: reseeded))
+        let csSeed2 = try #require(try Discovery.discover(model, examples: Array(train.prefix(1000)), options: reseeded))
         let seedOverlap = try csCircuit.iou(Circuit(masks: csSeed2, model: "m", ablation: .mean, task: "copy", parameters: [:], curve: []))
         let overlap = try csCircuit.iou(autoCircuit)
         print("tiny copy model: cs kept \(cs.keptFraction) faithfulness \(csFaithfulness); auto kept \(auto.keptFraction) faithfulness \(autoFaithfulness), IoU \(overlap) (cs seeds 1 and 2: \(seedOverlap)), \(epochs) epochs")

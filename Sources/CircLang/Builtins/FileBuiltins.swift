@@ -1,3 +1,5 @@
+import FileIO
+
 /// Builtins that read and write text files.
 enum FileBuiltins {
     static func make() -> [NativeFunction] {
@@ -15,10 +17,10 @@ enum FileBuiltins {
             NativeFunction("write", [Parameter("path", .string), Parameter("text", .any)], returns: "nil",
                            doc: "Writes text to a file atomically (a temporary file, then a rename).") { args, _ in
                 let path = try args.string(0)
-                do {
+                do throws(FileError) {
                     try FileSystem.writeAtomically(Array(args[1].description.utf8), to: path)
                 } catch {
-                    throw RuntimeError("write: cannot write '\(path)': \(error.localizedDescription)")
+                    throw RuntimeError("write: \(error.description)")
                 }
                 return .null
             },

@@ -1,0 +1,79 @@
+import CircLang
+import Foundation
+import Testing
+@testable import CircKit
+
+/// Issue 16: honest progress after a resume, file errors in plain words, and no silent nonsense
+/// from settings that make no sense or a run that diverges.
+@Suite struct RoughEdges {
+    @Test func aResumedBarCountsOnlyThisRunsSteps() {
+        let bar = ProgressBar(title: "train", total: 13125, alreadyDone: 9375)
+        // 10 steps in 2 s after resuming at 9,375: 5 steps/s and 3,740 steps left, not 9,385 steps in 2 s.
+        let line = bar.line(9385, "", elapsed: 2)
+        #expect(line.contains(" 5.0 steps/s ETA 12m28s"), "\(line)")
+        #expect(bar.line(9375, "", elapsed: 0.001).hasSuffix("– steps/s ETA ?"), "no rate before a step of this run")
+        #expect(ProgressBar(title: "eval", total: 100).line(50, "", elapsed: 10).contains(" 5.0 steps/s ETA 10s"))
+    }
+
+    @Test func fileErrorsNameThePathAndTheCauseInPlainWords() throws {
+        let folder = NSTemporaryDirectory() + "circ-rough-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cases: [(code: String, message: String)] = [
+            ("write(\"\", \"x\")", "write: cannot write a file with an empty path"),
+            ("write(\"\(folder)\", \"x\")", "write: cannot write '\(folder)': it is a folder"),
+            ("save(m, \"\(folder)\")", "cannot write '\(folder)': it is a folder"),
+            ("save(m, \"\(folder)/no/such/m.safetensors\")", "cannot write '\(folder)/no/such/m.safetensors': the folder '\(folder)/no/such' does not exist"),
+            ("save_dataset(dataset(\"copy\", n=2), \"\(folder)/none/d.csv\")", "cannot write '\(folder)/none/d.csv': the folder '\(folder)/none' does not exist"),
+            ("train(dataset(\"copy\", n=20), layers=1, d=16, epochs=1, out=\"\(folder)/no/m.safetensors\")",
+             "train: cannot write '\(folder)/no/m.safetensors': the folder '\(folder)/no' does not exist"),
+            ("overlap([]).svg(\"\(folder)\")", "cannot write '\(folder)': it is a folder"),
+            ("model(\"\(folder)/missing.safetensors\")", "\(folder)/missing.safetensors: no such file"),
+        ]
+        for (code, message) in cases {
+            let result = circ("m = train(dataset(\"copy\", n=20), layers=1, d=16, epochs=1, out=\"\(folder)/m.safetensors\")\n" + code)
+            let got = result.error?.message ?? "(no error)"
+            #expect(got == message, "\(code)")
+            #expect(!got.contains("NSCocoaErrorDomain") && !got.contains("Error Domain=") && !got.contains("NSUnderlyingError"), "\(got)")
+        }
+    }
+
+    @Test func settingsThatMakeNoSenseAreRefused() {
+        let model = "m = train(dataset(\"copy\", n=100), layers=1, d=16, epochs=1, out=\"\(NSTemporaryDirectory())rough-\(UUID().uuidString).safetensors\")\n"
+        let cases: [(code: String, message: String)] = [
+            ("discover(m, \"copy\", max_temp=0)", "discover: max_temp must be finite and at least 1 (the temperature rises from 1 to it), got 0"),
+            ("discover(m, \"copy\", max_temp=-5)", "discover: max_temp must be finite and at least 1 (the temperature rises from 1 to it), got -5"),
+            ("discover(m, \"copy\", lr=0)", "discover: lr must be a positive finite number, got 0"),
+            ("discover(m, \"copy\", lambda=-1)", "discover: lambda must be a finite number of at least 0, got -1"),
+            ("discover(m, \"copy\", lambda=1e308)", "discover: lambda 1e+308 is beyond the 32-bit float range (±3.4e38)"),
+            ("discover(m, \"copy\", mask_init=1e39)", "discover: mask_init 1e+39 is beyond the 32-bit float range (±3.4e38)"),
+            ("train(dataset(\"copy\", n=20), lr=-1)", "train: lr must be a positive finite number, got -1"),
+            ("train(dataset(\"copy\", n=20), dropout=1)", "train: dropout must be in [0, 1), got 1.0"),
+        ]
+        for (code, message) in cases {
+            #expect(circ(model + code).error?.message == message, "\(code)")
+        }
+    }
+
+    @Test func aDivergingRunStopsWithADiagnosticAndBindsNothing() throws {
+        let folder = NSTemporaryDirectory() + "circ-diverge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let session = try CircLibrary.session(output: { _ in })
+        #expect(throws: Diagnostic.self) {
+            try session.run(SourceFile(name: "t.circ", text: "m = train(dataset(\"copy\", n=200), layers=1, d=16, epochs=2, batch=32, lr=1e30, out=\"\(folder)/m.safetensors\")"))
+        }
+        #expect(session.globals["m"] == nil)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/m.safetensors"))
+        let trained = circ("m = train(dataset(\"copy\", n=200), layers=1, d=16, epochs=2, batch=32, lr=1e30, out=\"\(folder)/m.safetensors\")")
+        #expect(trained.error?.message.hasPrefix("train: the loss or its gradient is not finite at step ") == true, "\(String(describing: trained.error))")
+        #expect(trained.error?.message.contains("lr 1e+30 is likely too large") == true)
+        try session.run(SourceFile(name: "t.circ", text: "ok = train(dataset(\"copy\", n=100), layers=1, d=16, epochs=1, out=\"\(folder)/ok.safetensors\")"))
+        #expect(throws: Diagnostic.self) {
+            try session.run(SourceFile(name: "t.circ", text: "c = discover(ok, \"copy\", lambda=1e30, n=64, epochs=2, cache=false)"))
+        }
+        #expect(session.globals["c"] == nil)
+        let discovered = circ("m = train(dataset(\"copy\", n=100), layers=1, d=16, epochs=1, out=\"\(folder)/ok2.safetensors\")\ndiscover(m, \"copy\", lambda=1e30, n=64, epochs=2, cache=false)")
+        #expect(discovered.error?.message == "discover: the loss or its gradient is not finite at step 1 (epoch 1): lambda 1e+30 is likely too large; no circuit was bound")
+    }
+}
