@@ -50,13 +50,14 @@ enum Discovering {
             parameters["patience"] = options.patience.map(String.init) ?? "none"
             parameters["stable_temp"] = "\(options.stableTemperature)"
             parameters["tolerance"] = "\(options.tolerance)"
+            parameters["temperature_curve"] = "\(options.temperatureCurve)"
             parameters["held_out"] = "samples \(n + 1)–\(n + heldOutSize)"
         }
         let useCache = args["cache"] == .bool(true)
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
         if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: taskName) { return .native(CircuitValue(cached, model: model)) }
         if let path = model.path { parameters["model_path"] = path }
-        let examples = try Training.encode(try data.training(n), model: model)
+        let examples = try Training.encode(data.training(n), model: model)
         let circuit: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
@@ -71,7 +72,7 @@ enum Discovering {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
             case (.node, _):
-                let heldOut = try Training.encode(try data.heldOut(after: n, count: heldOutSize), model: model)
+                let heldOut = try Training.encode(data.heldOut(after: n, count: heldOutSize), model: model)
                 var observer = DiscoveryObserver()
                 observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
                 observer.probed = { count, faithfulness in
@@ -161,7 +162,7 @@ struct DiscoveryData {
     }
 
     /// The first n samples discovery learns from.
-    func training(_ n: Int) throws -> [Sample] { Array(samples.prefix(n)) }
+    func training(_ n: Int) -> [Sample] { Array(samples.prefix(n)) }
 
     /// Samples scored in the progress line: a task's first 64 test samples, a dataset's last 64.
     func progressSamples() throws -> [Sample] {
@@ -171,7 +172,7 @@ struct DiscoveryData {
 
     /// Up to `count` samples after the first n; a dataset with none left gives its last `count`
     /// (then they overlap the training samples).
-    func heldOut(after n: Int, count: Int) throws -> [Sample] {
+    func heldOut(after n: Int, count: Int) -> [Sample] {
         let rest = Array(samples.dropFirst(n).prefix(count))
         return rest.isEmpty ? Array(samples.suffix(count)) : rest
     }

@@ -56,6 +56,22 @@ import Transformer
         #expect(settled == [false, false, false, false, false, true])
     }
 
+    @Test func stoppingInAnyPhaseYieldsNoCircuit() throws {
+        let train = copyExamples(.train, 456)
+        // 256 samples: 4 scoring batches, then about 7 bisection probes, then 16 steps an epoch.
+        for (polls, method, phase) in [(2, DiscoveryMethod.auto, "scoring"), (8, .auto, "searching"), (40, .auto, "sparsifying"), (8, .attribution, "searching")] {
+            var calls = 0, phases: [String] = []
+            var observer = DiscoveryObserver()
+            observer.scored = { _, _ in phases.append("scoring") }
+            observer.probed = { _, _ in phases.append("searching") }
+            observer.epoch = { _, _ in phases.append("sparsifying") }
+            let masks = try WarmStartedDiscovery.discover(model, examples: Array(train.prefix(256)), heldOut: Array(train.suffix(200)),
+                                                          options: DiscoveryOptions(method: method), method: method, target: 0.99, observer: observer,
+                                                          shouldStop: { calls += 1; return calls > polls })
+            #expect(masks == nil && phases.last == phase, "\(method) stopped after \(polls) polls, in \(phases.last ?? "no phase")")
+        }
+    }
+
     @Test func autoFindsACircuitAsGoodAsContinuousSparsification() throws {
         let train = copyExamples(.train, 1300), test = copyExamples(.test, 300)
         let cs = try #require(try Discovery.discover(model, examples: Array(train.prefix(1000)), options: DiscoveryOptions()))
