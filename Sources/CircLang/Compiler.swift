@@ -183,6 +183,9 @@ struct Compiler {
             case .and: return { frame in let a = try left(frame); return a.isTruthy ? try right(frame) : a }
             case .or: return { frame in let a = try left(frame); return a.isTruthy ? a : try right(frame) }
             }
+        case .conditional(let conditionExpr, let thenExpr, let elseExpr, _):
+            let condition = compile(conditionExpr), then = compile(thenExpr), otherwise = compile(elseExpr)
+            return { frame in try condition(frame).isTruthy ? try then(frame) : try otherwise(frame) }
         case .call(let calleeExpr, let arguments, let span):
             return compileCall(compile(calleeExpr), calleeExpr.span, arguments, span)
         case .unary(let op, let operandExpr, let span):

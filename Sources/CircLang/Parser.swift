@@ -368,9 +368,35 @@ public struct Parser {
             return try parseRecord()
         case .kwFn:
             return .function(try parseFunction())
+        case .kwIf:
+            return try parseIfExpression()
         default:
             throw error("expected an expression, found \(describe(token))", at: token)
         }
+    }
+
+    /// `if c { a } else { b }` in an expression: each branch one expression; `else` is required
+    /// and may be another `if`.
+    private mutating func parseIfExpression() throws(Diagnostic) -> Expr {
+        let keyword = advance()
+        try enterNesting(keyword)
+        defer { nesting -= 1 }
+        let condition = try parseExpression()
+        let then = try parseBranch("after the if condition")
+        if current.kind == .newline, peekNextNonNewline() == .kwElse { skipNewlines() }
+        _ = try expect(.kwElse, "in an if expression, which needs an else branch")
+        let otherwise = current.kind == .kwIf ? try parseIfExpression() : try parseBranch("after 'else'")
+        return .conditional(condition, then, otherwise, keyword.span.through(otherwise.span))
+    }
+
+    /// `{ expression }`, the branch of an if expression.
+    private mutating func parseBranch(_ context: String) throws(Diagnostic) -> Expr {
+        let open = try expect(.leftBrace, context)
+        skipNewlines()
+        let value = try parseExpression()
+        skipNewlines()
+        _ = try expect(.rightBrace, "to close the branch opened at \(position(open)) (an if expression's branch holds one expression)")
+        return value
     }
 
     private mutating func parseRecord() throws(Diagnostic) -> Expr {

@@ -194,6 +194,10 @@ public struct Resolver {
         case .binary(_, let left, let right, _), .logical(_, let left, let right, _):
             resolve(left)
             resolve(right)
+        case .conditional(let condition, let then, let otherwise, _):
+            resolve(condition)
+            resolve(then)
+            resolve(otherwise)
         case .call(let callee, let arguments, _):
             resolve(callee)
             for argument in arguments { resolve(argument.value) }

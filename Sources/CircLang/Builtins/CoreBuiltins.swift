@@ -47,6 +47,22 @@ enum CoreBuiltins {
                 let scale = pow(10, Double(digits))
                 return .number((try args.number(0) * scale).rounded() / scale)
             },
+            NativeFunction("format", [Parameter("x"), Parameter("digits", .number, default: .null), Parameter("width", .number, default: .number(0)),
+                                      Parameter("fill", .string, default: .string(" ")),
+                                      Parameter("align", .string, default: .string("left"), choices: ["left", "right"])], returns: "string",
+                           doc: "x as text: a number with exactly `digits` decimals (rounded half away from zero), anything else as str() writes it; padded with fill to at least width characters, on the right (align=\"left\") or the left. format(0.5, digits=3) is \"0.500\".") { args, _ in
+                var text = args[0].description
+                if case .number(let x) = args[0], args[1] != .null {
+                    let digits = try args.integer(1, name: "digits", min: 0)
+                    guard digits <= 15 else { throw RuntimeError("format: digits must be between 0 and 15, got \(digits)") }
+                    text = fixedDecimals(x, digits)
+                }
+                let fill = try args.string(3), align = try args.string(4)
+                guard fill.count == 1 else { throw RuntimeError("format: fill must be one character, got \"\(fill)\"") }
+                guard align == "left" || align == "right" else { throw RuntimeError("format: align must be \"left\" or \"right\", got \"\(align)\"") }
+                let padding = String(repeating: fill, count: max(0, try args.integer(2, name: "width", min: 0) - text.count))
+                return .string(align == "left" ? text + padding : padding + text)
+            },
             NativeFunction("assert", [Parameter("condition"), Parameter("message", .string, default: .string("assertion failed"))],
                            returns: "nil", doc: "Stops with an error carrying the message when the condition is false.") { args, _ in
                 if !args[0].isTruthy { throw RuntimeError(try args.string(1)) }
@@ -90,5 +106,15 @@ public enum Help {
         default:
             return "a \(subject.typeName) value: \(subject.repr)"
         }
+    }
+}
+
+extension CoreBuiltins {
+    /// x rounded half away from zero to `digits` decimals, written with exactly that many.
+    static func fixedDecimals(_ x: Double, _ digits: Int) -> String {
+        let scale = pow(10, Double(digits))
+        let parts = formatNumber((x * scale).rounded() / scale).split(separator: ".", omittingEmptySubsequences: false)
+        let decimals = parts.count > 1 ? String(parts[1]) : ""
+        return digits == 0 ? String(parts[0]) : String(parts[0]) + "." + decimals + String(repeating: "0", count: max(0, digits - decimals.count))
     }
 }

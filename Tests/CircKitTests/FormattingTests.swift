@@ -1,0 +1,27 @@
+import Testing
+
+/// `format()` and the `if … else …` expression, which replace analysis.circ's pad/fixed and `c and a or b`.
+@Suite struct FormattingAndConditionals {
+    @Test func formatFixesDecimalsAndPads() {
+        #expect(circ("print(format(0.5, digits=3), format(1, digits=3), format(-0.12345, digits=2), format(0.9995, digits=3), format(2.5, digits=0))").output
+                == "0.500 1.000 -0.12 1.000 3")
+        #expect(circ("print(format(\"ab\", width=5) + \"|\", format(3, width=4, align=\"right\"), format(\"\", width=3, fill=\"-\"), format([1, \"a\"], digits=2))").output
+                == "ab   |    3 --- [1, \"a\"]")
+        #expect(circ("format(1, fill=\"ab\")").error?.message == "format: fill must be one character, got \"ab\"")
+        #expect(circ("format(1, digits=-1)").error?.message == "format: 'digits' must be a whole number ≥ 0, got -1")
+    }
+
+    @Test func ifIsAnExpressionWithARequiredElse() {
+        #expect(circ("""
+        x = 5
+        print(if x > 3 { "big" } else { "small" }, if x > 10 { 1 } else if x > 4 { 2 } else { 3 })
+        y = if x < 0 {
+          "negative"
+        } else {
+          "not negative"
+        }
+        print(y, map([false, true], fn(b) { if b { "yes" } else { "no" } }))
+        """).output == "big 2\nnot negative [\"no\", \"yes\"]")
+        #expect(circ("y = if 1 { 2 }").error?.message == "expected 'else' in an if expression, which needs an else branch, found end of input")
+    }
+}
