@@ -67,8 +67,9 @@ public func formatNumber(_ n: Double) -> String {
     return "\(n)"
 }
 
-/// A string in double quotes with escapes, as written in source.
-func quoted(_ s: String) -> String {
+/// A string in double quotes with escapes, as written in source (or, with `json`, as JSON writes
+/// it: other control characters as \u escapes, which circ source does not have).
+func quoted(_ s: String, json: Bool = false) -> String {
     var out = "\""
     for ch in s.unicodeScalars {
         switch ch {
@@ -77,8 +78,9 @@ func quoted(_ s: String) -> String {
         case "\n": out += "\\n"
         case "\t": out += "\\t"
         case "\r": out += "\\r"
-        case "\0": out += "\\0"
-        default: out.unicodeScalars.append(ch)
+        case "\0" where !json: out += "\\0"
+        default:
+            if json, ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
         }
     }
     return out + "\""

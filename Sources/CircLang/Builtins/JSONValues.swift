@@ -10,11 +10,11 @@ enum JSONValues {
         case .number(let x):
             guard x.isFinite else { throw RuntimeError("write_json: \(place) is \(formatNumber(x)), which JSON cannot hold") }
             return formatNumber(x)
-        case .string(let s): return quoted(s)
+        case .string(let s): return quoted(s, json: true)
         case .list(let items):
             return "[" + (try items.enumerated().map { try encode($1, at: "\(place)[\($0)]") }).joined(separator: ", ") + "]"
         case .record(let record):
-            return "{" + (try record.fields.map { "\(quoted($0.name)): \(try encode($0.value, at: "\(place).\($0.name)"))" }).joined(separator: ", ") + "}"
+            return "{" + (try record.fields.map { "\(quoted($0.name, json: true)): \(try encode($0.value, at: "\(place).\($0.name)"))" }).joined(separator: ", ") + "}"
         default: throw RuntimeError("write_json: \(place) is a \(value.typeName), which JSON cannot hold")
         }
     }
@@ -26,22 +26,6 @@ enum JSONValues {
         parser.skipSpace()
         guard parser.position == parser.scalars.count else { throw parser.failure("unexpected text after the value") }
         return value
-    }
-
-    private static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 
     /// A small recursive-descent JSON reader whose errors give the line and column.
