@@ -243,16 +243,9 @@ public final class Interpreter: CallContext {
 
     /// The values a `for` loop visits: list elements, characters, record keys, or a collection's elements.
     func elements(of sequence: Value, span: Span, _ file: SourceFile) throws -> [Value] {
-        switch sequence {
-        case .list(let items): return items
-        case .string(let s): return s.map { .string(String($0)) }
-        case .record(let r): return r.fields.map { .string($0.name) }
-        case .native(let object):
-            if let count = object.count {
-                return try guarded(span, file) { try (0..<count).map { try object.element(at: $0) } }
-            }
-        default: break
+        guard let elements = try guarded(span, file, { try sequence.elements() }) else {
+            throw failure("cannot loop over a \(sequence.typeName)", at: span, file)
         }
-        throw failure("cannot loop over a \(sequence.typeName)", at: span, file)
+        return elements
     }
 }

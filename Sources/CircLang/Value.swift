@@ -59,6 +59,20 @@ public enum Value {
     }
 }
 
+extension Value {
+    /// What `for` visits: a list's items, a string's characters, a record's field names, a native
+    /// collection's elements; nil for anything else.
+    public func elements() throws -> [Value]? {
+        switch self {
+        case .list(let items): return items
+        case .string(let s): return s.map { .string(String($0)) }
+        case .record(let r): return r.fields.map { .string($0.name) }
+        case .native(let object): return try object.count.map { count in try (0..<count).map { try object.element(at: $0) } }
+        default: return nil
+        }
+    }
+}
+
 /// Formats a number: integral values without a decimal point, others in shortest round-trip form.
 public func formatNumber(_ n: Double) -> String {
     if n.isNaN { return "nan" }

@@ -1,6 +1,7 @@
 import Testing
 
-/// `format()` and the `if … else …` expression, which replace analysis.circ's pad/fixed and `c and a or b`.
+/// `format()`, the `if … else …` expression and native `enumerate`/`zip`: what analysis scripts used to
+/// write by hand (pad/fixed, `c and a or b`, interpreted loops).
 @Suite struct FormattingAndConditionals {
     @Test func formatFixesDecimalsAndPads() {
         #expect(circ("print(format(0.5, digits=3), format(1, digits=3), format(-0.12345, digits=2), format(0.9995, digits=3), format(2.5, digits=0))").output
@@ -9,6 +10,12 @@ import Testing
                 == "ab   |    3 --- [1, \"a\"]")
         #expect(circ("format(1, fill=\"ab\")").error?.message == "format: fill must be one character, got \"ab\"")
         #expect(circ("format(1, digits=-1)").error?.message == "format: 'digits' must be a whole number ≥ 0, got -1")
+    }
+
+    @Test func enumerateAndZipAreBuiltinsOverAnythingForVisits() {
+        #expect(circ("print(enumerate([\"a\", \"b\"]), zip([1, 2, 3], \"xy\"), enumerate(dataset(\"copy\", n=2))[1][1].src == dataset(\"copy\", n=2)[1].src)").output
+                == "[[0, \"a\"], [1, \"b\"]] [[1, \"x\"], [2, \"y\"]] true")
+        #expect(circ("enumerate(3)").error?.message == "enumerate: cannot loop over a number")
     }
 
     @Test func ifIsAnExpressionWithARequiredElse() {

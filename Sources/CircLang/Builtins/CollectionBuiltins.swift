@@ -39,6 +39,14 @@ enum CollectionBuiltins {
                            doc: "The list in reverse order.") { args, _ in
                 .list(try args.list(0).reversed())
             },
+            NativeFunction("enumerate", [Parameter("xs")], returns: "list",
+                           doc: "The list of [i, x] pairs for what `for` visits in xs (a list, string, record or dataset).") { args, _ in
+                .list(try elements(args[0], "enumerate").enumerated().map { .list([.number(Double($0)), $1]) })
+            },
+            NativeFunction("zip", [Parameter("a"), Parameter("b")], returns: "list",
+                           doc: "Pairs [a_i, b_i] of corresponding elements, as long as the shorter.") { args, _ in
+                .list(zip(try elements(args[0], "zip"), try elements(args[1], "zip")).map { .list([$0, $1]) })
+            },
             NativeFunction("sum", [Parameter("xs", .list)], returns: "number",
                            doc: "The sum of a list of numbers.") { args, _ in
                 var total = 0.0
@@ -90,5 +98,13 @@ enum CollectionBuiltins {
         guard var best = items.first else { throw RuntimeError("\(name) of an empty list") }
         for item in items.dropFirst() where try isBetter(item, best) { best = item }
         return best
+    }
+}
+
+extension CollectionBuiltins {
+    /// What `for` visits in a value, or an error naming the builtin.
+    static func elements(_ value: Value, _ function: String) throws -> [Value] {
+        guard let items = try value.elements() else { throw RuntimeError("\(function): cannot loop over a \(value.typeName)") }
+        return items
     }
 }
