@@ -121,6 +121,32 @@ struct Compiler {
 
     // MARK: Variables
 
+    /// `append(xs, x)` / `extend(xs, ys)` on a list variable, when the callee is that builtin: the list
+    /// is taken out of the variable while it grows, so it is not copied (lists stay values: a list
+    /// shared with another variable is copied once, as on any change).
+    private func compileListGrowth(_ callee: VariableRef, list: VariableRef, item itemExpr: Expr, span: Span, otherwise call: @escaping Evaluation) -> Evaluation {
+        let interpreter = interpreter, file = file
+        let function = compile(.variable(callee)), load = compile(.variable(list)), store = compileStore(list), item = compile(itemExpr)
+        let growth = ListGrowth(rawValue: callee.name)
+        return { frame in
+            guard case .builtin(let builtin) = try function(frame), builtin.name == callee.name, let growth else { return try call(frame) }
+            let value = try item(frame)
+            guard case .list(var items) = try load(frame) else {
+                throw interpreter.failure("\(growth.rawValue): '\(list.name)' must hold a list", at: span, file)
+            }
+            if growth == .extend {
+                guard case .list(let more) = value else { throw interpreter.failure("extend: the items must be a list, got a \(value.typeName)", at: span, file) }
+                store(.null, frame)
+                items += more
+            } else {
+                store(.null, frame)
+                items.append(value)
+            }
+            store(.list(items), frame)
+            return .null
+        }
+    }
+
     private func compileStore(_ variable: VariableRef) -> (Value, Frame) -> Void {
         switch variable.binding {
         case .local(let slot):
@@ -187,7 +213,12 @@ struct Compiler {
             let condition = compile(conditionExpr), then = compile(thenExpr), otherwise = compile(elseExpr)
             return { frame in try condition(frame).isTruthy ? try then(frame) : try otherwise(frame) }
         case .call(let calleeExpr, let arguments, let span):
-            return compileCall(compile(calleeExpr), calleeExpr.span, arguments, span)
+            let call = compileCall(compile(calleeExpr), calleeExpr.span, arguments, span)
+            if case .variable(let callee) = calleeExpr, ListGrowth(rawValue: callee.name) != nil, arguments.count == 2,
+               arguments.allSatisfy({ $0.keyword == nil }), case .variable(let list) = arguments[0].value {
+                return compileListGrowth(callee, list: list, item: arguments[1].value, span: span, otherwise: call)
+            }
+            return call
         case .unary(let op, let operandExpr, let span):
             let operand = compile(operandExpr)
             if op == .negate {
@@ -344,4 +375,12 @@ struct CallSite {
     let span: Span
     let calleeSpan: Span
     let file: SourceFile
+}
+
+/// The builtins that grow a list variable in place.
+enum ListGrowth: String {
+    /// `append(xs, x)`: x at the end of xs.
+    case append
+    /// `extend(xs, ys)`: ys's items at the end of xs.
+    case extend
 }

@@ -18,6 +18,24 @@ import Testing
         #expect(circ("enumerate(3)").error?.message == "enumerate: cannot loop over a number")
     }
 
+    @Test func appendAndExtendGrowAListVariableInPlaceKeepingValueSemantics() {
+        #expect(circ("""
+        xs = []
+        for i in range(5) { append(xs, i) }
+        ys = xs
+        append(xs, 99)
+        extend(xs, [7, 8])
+        g = fn() { acc = [1]; h = fn() { append(acc, 2) }; h(); acc }
+        print(xs, ys, g())
+        fn append_twice(a) { append(a, 0); append(a, 0); a }
+        print(append_twice([5]), len(xs))
+        """).output == "[0, 1, 2, 3, 4, 99, 7, 8] [0, 1, 2, 3, 4] [1, 2]\n[5, 0, 0] 8")
+        #expect(circ("append([1], 2)").error?.message == "append: the first argument must be a list variable, as in append(xs, x)")
+        #expect(circ("s = \"x\"\nappend(s, 1)").error?.message == "append: 's' must hold a list")
+        #expect(circ("xs = [1]\nextend(xs, 3)").error?.message == "extend: the items must be a list, got a number")
+        #expect(circ("fn append(a, b) { \"mine\" }\nxs = [1]\nprint(append(xs, 2), xs)").output == "mine [1]")
+    }
+
     @Test func ifIsAnExpressionWithARequiredElse() {
         #expect(circ("""
         x = 5

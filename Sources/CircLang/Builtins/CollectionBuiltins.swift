@@ -39,6 +39,14 @@ enum CollectionBuiltins {
                            doc: "The list in reverse order.") { args, _ in
                 .list(try args.list(0).reversed())
             },
+            NativeFunction("append", [Parameter("xs", .list), Parameter("x")], returns: "nil",
+                           doc: "Adds x at the end of the list variable xs, in place and without copying it (a loop of appends takes linear time; `xs = xs + [x]` copies). xs must be a variable.") { _, _ in
+                throw RuntimeError("append: the first argument must be a list variable, as in append(xs, x)")
+            },
+            NativeFunction("extend", [Parameter("xs", .list), Parameter("ys", .list)], returns: "nil",
+                           doc: "Adds the items of ys at the end of the list variable xs, in place and without copying it. xs must be a variable.") { _, _ in
+                throw RuntimeError("extend: the first argument must be a list variable, as in extend(xs, ys)")
+            },
             NativeFunction("enumerate", [Parameter("xs")], returns: "list",
                            doc: "The list of [i, x] pairs for what `for` visits in xs (a list, string, record or dataset).") { args, _ in
                 .list(try elements(args[0], "enumerate").enumerated().map { .list([.number(Double($0)), $1]) })
