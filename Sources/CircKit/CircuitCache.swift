@@ -2,6 +2,7 @@ import Foundation
 import PCFG
 import Pruning
 import Tensor
+import Randomness
 
 /// Where discovered circuits are kept: `$CIRC_CACHE/circuits/<hash of every input>.safetensors`,
 /// the engine's `Numerics.version` among the inputs.
@@ -11,9 +12,9 @@ enum CircuitCache {
         let environment = ProcessInfo.processInfo.environment
         guard let folder = environment["CIRC_CACHE"] ?? environment["HOME"].map({ $0 + "/.cache/circ" }) else { return nil }
         let key = ([model, task, "numerics=\(Numerics.version)"] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "|")
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return "\(folder)/circuits/\(String(hash, radix: 16).leftPadded(to: 16, with: "0")).safetensors"
+        var hash = FNV1a()
+        hash.add(key.utf8)
+        return "\(folder)/circuits/\(hash.hex).safetensors"
     }
 
     /// The cached circuit at `path`, if it is there and belongs to the model; says so on standard error.

@@ -1,5 +1,6 @@
 import CircLang
 import PCFG
+import Randomness
 
 /// A dataset as a circ value: indexable, `len`, iterable; each item is `{src, tgt}`.
 public final class DatasetValue: NativeObject {
@@ -49,14 +50,14 @@ public final class DatasetValue: NativeObject {
 
     /// The content hash of samples, 16 hex digits.
     static func contentHash(_ samples: [Sample]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        var hash = FNV1a()
         for sample in samples {
-            for byte in sample.source.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-            hash = (hash ^ 0x09) &* 0x100_0000_01B3
-            for byte in sample.target.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-            hash = (hash ^ 0x0A) &* 0x100_0000_01B3
+            hash.add(sample.source.utf8)
+            hash.add([0x09])
+            hash.add(sample.target.utf8)
+            hash.add([0x0A])
         }
-        return String(hash, radix: 16).leftPadded(to: 16, with: "0")
+        return hash.hex
     }
 
     /// A dataset from a list of `{src, tgt}` records; an error names the first item at fault.

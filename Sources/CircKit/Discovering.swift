@@ -31,9 +31,7 @@ enum Discovering {
         if args["max_temp"] != .null {
             options.maxTemperature = try setting(args, "max_temp", "finite and at least 1 (the temperature rises from 1 to it)") { $0 >= 1 }
         }
-        guard let ablation = DiscoveryOptions.Ablation(rawValue: try args.string("ablation")) else {
-            throw RuntimeError("discover: ablation must be \"mean\", \"zero\" or \"resample\", got \"\(try args.string("ablation"))\"")
-        }
+        let ablation = try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "discover")
         options.ablation = level == .weight ? .zero : ablation
         let n = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
         if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
@@ -135,6 +133,14 @@ enum Discovering {
     /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
     private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
         progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
+    }
+}
+
+extension DiscoveryOptions.Ablation {
+    /// The ablation of that name, or an error from `function` naming the three there are.
+    static func named(_ name: String, in function: String) throws -> Self {
+        guard let kind = Self(rawValue: name) else { throw RuntimeError("\(function): ablation must be \"mean\", \"zero\" or \"resample\", got \"\(name)\"") }
+        return kind
     }
 }
 

@@ -26,14 +26,7 @@ enum EngineBuiltins {
                                     Parameter("n", .number, default: .number(1000)),
                                     Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue))], returns: "record",
                            doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (first n samples); ablation= rescores a circuit with mean, zero or resample ablation instead of its own.") { args, context in
-                var ablation: DiscoveryOptions.Ablation?
-                if args["ablation"] != .null {
-                    let name = try args.string("ablation")
-                    guard let kind = DiscoveryOptions.Ablation(rawValue: name) else {
-                        throw RuntimeError("eval: ablation must be \"mean\", \"zero\" or \"resample\", got \"\(name)\"")
-                    }
-                    ablation = kind
-                }
+                let ablation = args["ablation"] == .null ? nil : try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "eval")
                 return try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)),
                                                 ablation: ablation, context)
             },

@@ -1,6 +1,7 @@
 import CircLang
 import Foundation
 import PCFG
+import Randomness
 import Transformer
 
 /// A model as a circ value: prints its shape and fingerprint; fields `config`, `parameters`,
@@ -30,11 +31,10 @@ public final class ModelValue: NativeObject {
 
     /// A short hash of the configuration and weights; circuits of different models differ here.
     public lazy var fingerprint: String = {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        let bytes = UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4)
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        for byte in "\(model.config)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        return String(hash, radix: 16, uppercase: false).leftPadded(to: 16, with: "0")
+        var hash = FNV1a()
+        hash.add(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
+        hash.add("\(model.config)".utf8)
+        return hash.hex
     }()
 
     /// Records where the model now lives on disk.

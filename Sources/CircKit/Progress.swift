@@ -60,10 +60,13 @@ public final class ProgressBar {
 
     /// The bar's text for `done` units after `elapsed` seconds of this run.
     func line(_ done: Int, _ detail: String, elapsed: TimeInterval) -> String {
-        let pace = Self.pace(done: done - startDone, left: total - done, elapsed: elapsed)
+        let pace = Self.pace(done: workThisRun(done), left: total - done, elapsed: elapsed)
         let rate = pace.map { String(format: "%.1f", $0.rate) } ?? "–", eta = pace.map { Self.duration($0.eta) } ?? "?"
         return "\(title) \(done)/\(total) \(unit) \(String(format: "%3.0f%%", Double(done) / Double(total) * 100)) \(detail) \(rate) \(unit)/s ETA \(eta)"
     }
+
+    /// The units of `done` that this run (or phase) did: what its rate and ETA are made of.
+    func workThisRun(_ done: Int) -> Int { done - startDone }
 
     /// Units per second and seconds left, from the units done in `elapsed` seconds; nil until
     /// some work has been timed (a rate from nothing would be noise).

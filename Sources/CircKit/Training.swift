@@ -40,6 +40,8 @@ enum Training {
         let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
         let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs, alreadyDone: stepsPerEpoch * startEpoch)
         let started = Date()
+        /// What is on disk after `epochsDone` epochs of this run have been checkpointed.
+        func kept(_ epochsDone: Int) -> String { epochsDone > 0 ? "\(out) keeps the weights after \(epochsDone) epoch(s)" : "no epoch finished, so nothing was saved" }
         func checkpoint(_ epochsDone: Int) throws {
             var metadata = stored.metadata
             metadata["epochs_done"] = String(epochsDone)
@@ -53,9 +55,8 @@ enum Training {
                 progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
             }, shouldStop: { context.isInterrupted }, onEpoch: { report in
                 if report.stopped {
-                    let kept = report.epoch > 0 ? "\(out) keeps the weights after \(report.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
-                    progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept)")
-                    throw RuntimeError("interrupted: training stopped; \(kept)")
+                    progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept(report.epoch))")
+                    throw RuntimeError("interrupted: training stopped; \(kept(report.epoch))")
                 }
                 var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
                 if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }
@@ -65,9 +66,8 @@ enum Training {
                                 + (report.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
             })
         } catch let error as NonFiniteLoss {
-            let kept = error.epoch > 0 ? "\(out) keeps the weights after \(error.epoch) epoch(s)" : "no epoch finished, so nothing was saved"
             progress.finish("train: stopped at step \(error.step)")
-            throw RuntimeError("train: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): lr \(formatNumber(options.learningRate)) is likely too large; \(kept); no model was bound")
+            throw RuntimeError("train: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): lr \(formatNumber(options.learningRate)) is likely too large; \(kept(error.epoch)); no model was bound")
         }
         progress.finish(String(format: "train: %d epoch(s) in %.1f s, saved to %@", options.epochs - startEpoch, Date().timeIntervalSince(started), out))
         let trained = ModelValue(stored: stored, path: out)

@@ -103,21 +103,29 @@ public enum Discovery {
     public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks) -> [Float] {
         var sums = [Double](repeating: 0, count: masks.logits.count), counts = [Double](repeating: 0, count: masks.names.count)
         let d = model.config.width
+        forEachActivation(model, batches, names: masks.names) { block, values in
+            counts[block] += 1
+            for j in 0..<d { sums[block * d + j] += Double(values[j]) }
+        }
+        return sums.indices.map { Float(sums[$0] / max(1, counts[$0 / d])) }
+    }
+
+    /// Runs the base model on the batches and shows `visit` the output row (width values) of each
+    /// named block at each non-pad position, in order: what mean and resample ablation are made of.
+    static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], _ visit: (Int, UnsafePointer<Float>) -> Void) {
+        let d = model.config.width
+        let blocks = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         for batch in batches {
             var random = SeededRandom(seed: 0)
             let pass = model.forward(batch, random: &random)
             for (name, values, rows) in pass.blockOutputs {
-                guard let block = masks.names.firstIndex(of: name) else { continue }
+                guard let block = blocks[name] else { continue }
                 let isEncoder = name.hasPrefix("encoder")
-                for row in 0..<rows {
-                    let isPad = isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0
-                    if isPad { continue }
-                    counts[block] += 1
-                    for j in 0..<d { sums[block * d + j] += Double(values[row * d + j]) }
+                for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {
+                    visit(block, values + row * d)
                 }
             }
         }
-        return sums.indices.map { Float(sums[$0] / max(1, counts[$0 / d])) }
     }
 
     /// Runs node-level discovery; nil when `shouldStop` ended it early (no half-trained circuit).
@@ -269,11 +277,7 @@ public final class MaskTrainer: MaskLearning {
         self.masks = NodeMasks(config: model.config, initial: options.maskInit)
         self.targets = TargetDistributions(model, examples: examples, batchSize: options.batchSize)
         if let initialLogits { masks.logits = initialLogits }
-        if let template { masks.ablate(like: template) } else if options.ablation == .mean {
-            masks.ablation = Discovery.meanActivations(model, targets.batches, masks: masks)
-        } else if options.ablation == .resample {
-            masks.donors = DonorPool(model, batches: targets.batches, names: masks.names, seed: options.seed)
-        }
+        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed))
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda
     }
@@ -308,33 +312,43 @@ public struct CircuitScore: Sendable {
     /// teacher forced; `counts(example, position)` picks the target positions scored (all non-pad ones by default).
     public static func evaluate(_ model: TransformerModel, circuit instance: CircuitInstance, examples: [Example], batchSize: Int = 64,
                                 counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
-        var jsd = 0.0, kl = 0.0, tokens = 0
+        var sums = Sums()
         let v = model.config.targetVocabulary
         for chunk in Discovery.chunks(examples, size: batchSize) {
             let batch = Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
             let base = Discovery.probabilities(model, batch, masks: nil)
             let circuit = Discovery.probabilities(instance.model, batch, masks: instance.masks)
-            for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
-                let (example, position) = (chunk[row / batch.targetLength], row % batch.targetLength)
-                guard counts(example, position) else { continue }
-                let (divergence, baseToCircuit) = divergences(base, circuit, row: row, classes: v)
+            sums.add(base, circuit, batch, classes: v) { row in counts(chunk[row / batch.targetLength], row % batch.targetLength) }
+        }
+        return CircuitScore(sums)
+    }
+
+    /// The score of summed divergences.
+    init(_ sums: Sums) {
+        let n = Double(max(1, sums.tokens))
+        self.init(faithfulness: 1 - sums.jsd / n / log(2), kl: sums.kl / n, tokens: sums.tokens)
+    }
+
+    private init(faithfulness: Double, kl: Double, tokens: Int) { self.faithfulness = faithfulness; self.kl = kl; self.tokens = tokens }
+
+    /// JSD and KL(base ‖ circuit), in nats, summed over scored target tokens.
+    struct Sums {
+        var jsd = 0.0, kl = 0.0, tokens = 0
+
+        /// Adds the non-pad rows of a batch that `counts` admits, given the base and circuit
+        /// distributions [rows, v] on it.
+        mutating func add(_ base: [Float], _ circuit: [Float], _ batch: Batch, classes v: Int, counts: (Int) -> Bool = { _ in true }) {
+            for (row, target) in batch.decoderTargets.enumerated() where target != 0 && counts(row) {
+                var divergence = 0.0, baseToCircuit = 0.0
+                for j in 0..<v {
+                    let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
+                    if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
+                    if q > 0 { divergence += 0.5 * q * log(q / m) }
+                }
                 jsd += divergence
                 kl += baseToCircuit
                 tokens += 1
             }
         }
-        let n = Double(max(1, tokens))
-        return CircuitScore(faithfulness: 1 - jsd / n / log(2), kl: kl / n, tokens: tokens)
-    }
-
-    /// JSD(base ‖ circuit) and KL(base ‖ circuit), in nats, of one row of two [rows, v] distributions.
-    static func divergences(_ base: [Float], _ circuit: [Float], row: Int, classes v: Int) -> (jsd: Double, kl: Double) {
-        var divergence = 0.0, baseToCircuit = 0.0
-        for j in 0..<v {
-            let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
-            if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
-            if q > 0 { divergence += 0.5 * q * log(q / m) }
-        }
-        return (divergence, baseToCircuit)
     }
 }

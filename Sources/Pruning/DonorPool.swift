@@ -17,21 +17,12 @@ public struct DonorPool: Sendable {
         let d = model.config.width
         var random = SeededRandom(seed: seed, stream: "resample")
         var pool = names.map { _ in [Float]() }, seen = names.map { _ in 0 }
-        let blocks = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-        for batch in batches {
-            var dropout = SeededRandom(seed: 0)
-            let pass = model.forward(batch, random: &dropout)
-            for (name, output, rows) in pass.blockOutputs {
-                guard let block = blocks[name] else { continue }
-                let isEncoder = name.hasPrefix("encoder")
-                for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {
-                    seen[block] += 1
-                    let slot = pool[block].count < size * d ? pool[block].count / d : random.below(seen[block])
-                    guard slot < size else { continue }
-                    let activations = (0..<d).map { output[row * d + $0] }
-                    if slot * d == pool[block].count { pool[block] += activations } else { pool[block].replaceSubrange(slot * d..<(slot + 1) * d, with: activations) }
-                }
-            }
+        Discovery.forEachActivation(model, batches, names: names) { block, output in
+            seen[block] += 1
+            let slot = pool[block].count < size * d ? pool[block].count / d : random.below(seen[block])
+            guard slot < size else { return }
+            let activations = (0..<d).map { output[$0] }
+            if slot * d == pool[block].count { pool[block] += activations } else { pool[block].replaceSubrange(slot * d..<(slot + 1) * d, with: activations) }
         }
         self.rows = max(1, pool.map { $0.count / d }.min() ?? 0)
         self.values = pool.map { $0.isEmpty ? [Float](repeating: 0, count: d) : $0 }

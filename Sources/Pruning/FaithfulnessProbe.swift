@@ -17,15 +17,10 @@ public final class FaithfulnessProbe {
 
     /// Mean over non-pad target tokens of 1 − JSD(masked ‖ base)/ln 2, as `CircuitScore.evaluate` computes it.
     public func faithfulness(_ masks: NodeMasks) -> Double {
-        var jsd = 0.0, tokens = 0
-        let v = model.config.targetVocabulary
+        var sums = CircuitScore.Sums()
         for (batch, base) in zip(batches, baseDistributions) {
-            let circuit = Discovery.probabilities(model, batch, masks: masks)
-            for (row, target) in batch.decoderTargets.enumerated() where target != 0 {
-                jsd += CircuitScore.divergences(base, circuit, row: row, classes: v).jsd
-                tokens += 1
-            }
+            sums.add(base, Discovery.probabilities(model, batch, masks: masks), batch, classes: model.config.targetVocabulary)
         }
-        return 1 - jsd / Double(max(1, tokens)) / log(2)
+        return CircuitScore(sums).faithfulness
     }
 }

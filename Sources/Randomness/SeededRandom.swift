@@ -9,9 +9,9 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// A generator from a seed and a stream name, so different uses of one seed differ.
     public init(seed: UInt64, stream: String) {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in stream.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
-        self.init(seed: seed ^ hash)
+        var hash = FNV1a()
+        hash.add(stream.utf8)
+        self.init(seed: seed ^ hash.value)
     }
 
     /// The next 64 random bits.

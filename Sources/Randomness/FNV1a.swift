@@ -1,0 +1,19 @@
+/// The 64-bit FNV-1a hash: fingerprints of models and data, cache keys, stream names.
+public struct FNV1a: Sendable {
+    /// The hash so far.
+    public private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    /// An empty hash.
+    public init() {}
+
+    /// Mixes in bytes, in order.
+    public mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01B3 }
+    }
+
+    /// The hash as 16 lowercase hex digits.
+    public var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
