@@ -19,7 +19,7 @@ enum EngineBuiltins {
                 try Training.run(args, context)
             },
             NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",
-                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression.") { args, _ in
+                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression, up to EOS. As in the reference's greedy search, PAD ends it too; PAD and SOS are shown as <pad> and <sos>, and eval counts an output holding them as wrong.") { args, _ in
                 .string(try CircuitRuns.predict(args[0], source: try args.string(1)))
             },
             NativeFunction("eval", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("data", .oneOf([.string, .native("dataset")])),

@@ -48,12 +48,13 @@ public struct Vocabulary: Sendable, Equatable {
         return out
     }
 
-    /// The tokens of ids, stopping at EOS and skipping PAD and SOS.
+    /// The tokens of ids, stopping at EOS. PAD and SOS are shown, not hidden: an output holding
+    /// them is wrong, as the reference's exact match counts it.
     public func decode(_ ids: [Int32]) -> [String] {
         var out: [String] = []
         for id in ids {
             if id == Self.eos { break }
-            if id == Self.pad || id == Self.sos || id < 0 || Int(id) >= tokens.count { continue }
+            if id < 0 || Int(id) >= tokens.count { continue }
             out.append(tokens[Int(id)])
         }
         return out

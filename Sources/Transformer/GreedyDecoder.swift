@@ -163,16 +163,18 @@ public struct GreedyDecoder {
         return prefixes
     }
 
-    /// Appends a token unless it is EOS; true when the output is finished. The step loops stop at
-    /// `maxLength` tokens, so no step is run whose token could not be kept.
+    /// Appends a token unless it is EOS; true when the output is finished. As in the reference's
+    /// greedy search, PAD also ends an output, and stays in it (an output holding PAD is wrong).
+    /// The step loops stop at `maxLength` tokens, so no step is run whose token could not be kept.
     private func extend(_ output: inout [Int32], with token: Int32) -> Bool {
-        if token == Self.endOfSequence && !ignoresEnd { return true }
+        if ignoresEnd { output.append(token); return false }
+        if token == Self.endOfSequence { return true }
         output.append(token)
-        return false
+        return token == Self.padding
     }
 
-    /// The EOS id, as in `Batch`.
-    private static let endOfSequence: Int32 = 2
+    /// The EOS and PAD ids, as in `Batch`.
+    private static let endOfSequence: Int32 = 2, padding: Int32 = 0
 
     private func argmax(_ row: UnsafePointer<Float>, _ count: Int) -> Int32 {
         var best = 0

@@ -14,8 +14,13 @@ let circExecutable: String = {
 
 /// Runs circ with arguments and optional standard input; returns status, stdout and stderr.
 private func runCirc(_ arguments: [String], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
+    try runProgram(circExecutable, arguments, input: input)
+}
+
+/// Runs a program with arguments and optional standard input; returns status, stdout and stderr.
+func runProgram(_ path: String, _ arguments: [String], input: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: circExecutable)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
     process.standardOutput = out
