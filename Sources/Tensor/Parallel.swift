@@ -45,13 +45,15 @@ public enum Threads {
         return key
     }()
 
-    /// Online cores.
+    /// Online cores, or `$CIRC_THREADS` when it is set to fewer (a sweep's cells share the cores).
     public static let count: Int = {
         #if canImport(Glibc)
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
-        return 2
+        let cores = 2
         #endif
+        guard let text = getenv("CIRC_THREADS"), let wanted = Int(String(cString: text)), wanted >= 1 else { return cores }
+        return min(cores, wanted)
     }()
 }
 

@@ -1,26 +1,27 @@
 import Foundation
 
 /// circ values to and from JSON: nil, bools, numbers, strings, lists and records (keys in order).
-enum JSONValues {
-    /// JSON text of a value; functions, natives and non-finite numbers are refused, naming where they are.
-    static func encode(_ value: Value, at place: String = "the value") throws -> String {
+public enum JSONValues {
+    /// JSON text of a value; functions, natives and non-finite numbers are refused, naming where
+    /// they are, in an error that starts with `caller`.
+    public static func encode(_ value: Value, at place: String = "the value", caller: String = "write_json") throws -> String {
         switch value {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let x):
-            guard x.isFinite else { throw RuntimeError("write_json: \(place) is \(formatNumber(x)), which JSON cannot hold") }
+            guard x.isFinite else { throw RuntimeError("\(caller): \(place) is \(formatNumber(x)), which JSON cannot hold") }
             return formatNumber(x)
         case .string(let s): return quoted(s, json: true)
         case .list(let items):
-            return "[" + (try items.enumerated().map { try encode($1, at: "\(place)[\($0)]") }).joined(separator: ", ") + "]"
+            return "[" + (try items.enumerated().map { try encode($1, at: "\(place)[\($0)]", caller: caller) }).joined(separator: ", ") + "]"
         case .record(let record):
-            return "{" + (try record.fields.map { "\(quoted($0.name, json: true)): \(try encode($0.value, at: "\(place).\($0.name)"))" }).joined(separator: ", ") + "}"
-        default: throw RuntimeError("write_json: \(place) is a \(value.typeName), which JSON cannot hold")
+            return "{" + (try record.fields.map { "\(quoted($0.name, json: true)): \(try encode($0.value, at: "\(place).\($0.name)", caller: caller))" }).joined(separator: ", ") + "}"
+        default: throw RuntimeError("\(caller): \(place) is a \(value.typeName), which JSON cannot hold")
         }
     }
 
     /// The circ value of JSON text; objects become records with their keys in file order.
-    static func decode(_ text: String, path: String) throws -> Value {
+    public static func decode(_ text: String, path: String) throws -> Value {
         var parser = Parser(scalars: Array(text.unicodeScalars), path: path)
         let value = try parser.value(depth: 0)
         parser.skipSpace()

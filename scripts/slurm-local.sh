@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A one-node Slurm cluster on this machine, from Debian's packages, for circ sweep's tests.
+#
+#   scripts/slurm-local.sh start   # install slurm-wlm and munge if missing, configure, start; waits until the node is idle
+#   scripts/slurm-local.sh stop    # stop slurmd, slurmctld and munged
+#   scripts/slurm-local.sh status  # sinfo
+#
+# Needs root. Writes /etc/slurm/slurm.conf for this host's name, cores and memory (a file
+# written by this script is replaced; any other is kept as slurm.conf.before-circ), and keeps
+# state and logs under /var/spool/circ-slurm and /var/log/circ-slurm.
+set -euo pipefail
+
+STATE=/var/spool/circ-slurm
+LOGS=/var/log/circ-slurm
+CONF=/etc/slurm/slurm.conf
+MARK="# written by circ's scripts/slurm-local.sh"
+
+fail() { echo "slurm-local: $*" >&2; exit 1; }
+
+install_missing() {
+    local missing=""
+    for p in slurm-wlm munge; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+    if [ -n "$missing" ]; then
+        echo "slurm-local: installing$missing" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    fi
+}
+
+start_munge() {
+    if [ ! -s /etc/munge/munge.key ]; then
+        dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+    fi
+    chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
+    mkdir -p /run/munge && chown munge:munge /run/munge
+    if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
+        runuser -u munge -- /usr/sbin/munged --force
+        for _ in $(seq 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
+        fail "munged did not start"
+    fi
+}
+
+write_config() {
+    local host cpus memory
+    host=$(hostname -s)
+    cpus=$(nproc)
+    memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
+    if [ -f "$CONF" ] && ! grep -q "$MARK" "$CONF"; then cp "$CONF" "$CONF.before-circ"; fi
+    mkdir -p /etc/slurm "$STATE/ctld" "$STATE/d" "$LOGS"
+    cat >"$CONF" <<EOF
+$MARK
+ClusterName=circ-local
+SlurmctldHost=$host(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+StateSaveLocation=$STATE/ctld
+SlurmdSpoolDir=$STATE/d
+SlurmctldPidFile=$STATE/slurmctld.pid
+SlurmdPidFile=$STATE/slurmd.pid
+SlurmctldLogFile=$LOGS/slurmctld.log
+SlurmdLogFile=$LOGS/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+MpiDefault=none
+ReturnToService=2
+SchedulerType=sched/backfill
+MinJobAge=300
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOF
+    # An empty cgroup.conf keeps slurmd from probing cgroups it is not asked to use.
+    [ -f /etc/slurm/cgroup.conf ] || echo "$MARK" >/etc/slurm/cgroup.conf
+}
+
+daemon_running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start() {
+    [ "$(id -u)" = 0 ] || fail "must run as root (it installs packages and starts daemons)"
+    install_missing
+    start_munge
+    write_config
+    daemon_running "$STATE/slurmctld.pid" || /usr/sbin/slurmctld
+    daemon_running "$STATE/slurmd.pid" || /usr/sbin/slurmd
+    local host state=""
+    host=$(hostname -s)
+    for _ in $(seq 100); do
+        state=$(sinfo -h -n "$host" -o %T 2>/dev/null || true)
+        case "$state" in
+            idle*|mixed*|allocated*) echo "slurm-local: node $host is $state (partition debug)"; return 0 ;;
+            down*|drain*) scontrol update nodename="$host" state=resume 2>/dev/null || true ;;
+        esac
+        sleep 0.2
+    done
+    fail "the node did not become idle (last state: '${state:-none}'); see $LOGS/slurmctld.log and $LOGS/slurmd.log"
+}
+
+stop() {
+    for pidfile in "$STATE/slurmd.pid" "$STATE/slurmctld.pid"; do
+        if daemon_running "$pidfile"; then kill "$(cat "$pidfile")"; fi
+    done
+    pkill -x munged 2>/dev/null || true
+    echo "slurm-local: stopped"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) sinfo ;;
+    *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
