@@ -9,9 +9,11 @@ public enum Matmul {
                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
         _ = singleThreaded
         let (lda, ldb, ldc) = (lda ?? (transposeA ? m : k), ldb ?? (transposeB ? k : n), ldc ?? n)
-        // Large products are split by rows of C over the cores (OpenBLAS itself runs single-threaded,
-        // so no BLAS threads spin while the rest of the step runs).
-        let parts = m * n * k >= 1 << 18 && m >= 16 ? Threads.count : 1
+        // Large products are split by rows of C into a fixed number of parts, run on the cores
+        // (OpenBLAS itself runs single-threaded, so no BLAS threads spin while the rest of the step
+        // runs). The split is fixed because OpenBLAS rounds rows at the end of a call differently:
+        // with it, the products do not depend on the core count or $CIRC_THREADS.
+        let parts = m * n * k >= 1 << 18 && m >= 16 ? Threads.reductionParts : 1
         parallelFor(parts) { part in
             let start = m * part / parts, end = m * (part + 1) / parts
             guard end > start else { return }
