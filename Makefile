@@ -5,7 +5,7 @@ TEST_FLAGS ?= -c release -Xswiftc -enable-testing
 # The OpenBLAS kernels circ pins (Sources/Tensor/BLASKernels.swift), for the tests' process too.
 export OPENBLAS_CORETYPE ?= Haswell
 
-.PHONY: deps build demo test bench docs
+.PHONY: deps build demo test bench docs kernel notebook
 
 deps:
 	@missing=""; \
@@ -31,3 +31,16 @@ bench: deps
 docs: build
 	cat docs/language-intro.md > docs/language.md
 	.build/release/circ doc >> docs/language.md
+
+# The Jupyter kernel: a venv in kernel/.venv with ipykernel, and the circ kernelspec for this user.
+KERNEL_PYTHON = kernel/.venv/bin/python
+$(KERNEL_PYTHON):
+	python3 -m venv kernel/.venv
+	kernel/.venv/bin/pip install -q ipykernel jupyter_client nbclient nbformat
+
+kernel: build $(KERNEL_PYTHON)
+	$(KERNEL_PYTHON) kernel/install_kernelspec.py .build/release/circ --user
+
+# Re-executes docs/tutorial.ipynb with the kernel (from an empty circuit cache), outputs kept in the file.
+notebook: kernel
+	CIRC_CACHE=$$(mktemp -d) $(KERNEL_PYTHON) kernel/run_notebook.py docs/tutorial.ipynb docs/tutorial.ipynb

@@ -33,7 +33,7 @@ start_munge() {
     chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge && chown munge:munge /run/munge
     if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
-        runuser -u munge -- /usr/sbin/munged --force
+        runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1
         for _ in $(seq 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
         fail "munged did not start"
     fi
@@ -65,6 +65,8 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
+# Without a default, each job would be given the whole node's memory and jobs would run one at a time.
+DefMemPerCPU=$(( memory / cpus ))
 MpiDefault=none
 ReturnToService=2
 SchedulerType=sched/backfill
@@ -83,8 +85,9 @@ start() {
     install_missing
     start_munge
     write_config
-    daemon_running "$STATE/slurmctld.pid" || /usr/sbin/slurmctld
-    daemon_running "$STATE/slurmd.pid" || /usr/sbin/slurmd
+    # The daemons must not hold the caller's output open (a test reading it would never see its end).
+    if daemon_running "$STATE/slurmctld.pid"; then scontrol reconfigure >/dev/null 2>&1 || true; else /usr/sbin/slurmctld </dev/null >/dev/null 2>&1; fi
+    daemon_running "$STATE/slurmd.pid" || /usr/sbin/slurmd </dev/null >/dev/null 2>&1
     local host state=""
     host=$(hostname -s)
     for _ in $(seq 100); do

@@ -4,7 +4,7 @@ import Transformer
 
 /// A circuit as a circ value: prints its task, model, kept units per block and the kept fraction;
 /// supports `| & - ^ ~`; fields task, kept, blocks, units, nodes, modules, curve, params, model.
-public final class CircuitValue: NativeObject {
+public final class CircuitValue: NativeObject, Figure {
     /// The circuit.
     public let circuit: Circuit
     /// The model it belongs to.
@@ -31,6 +31,11 @@ public final class CircuitValue: NativeObject {
     }
 
     public var fieldNames: [String] { ["task", "kept", "blocks", "units", "nodes", "modules", "curve", "params", "model"] }
+
+    /// A bar per block: the share of its units (or weights) the circuit keeps.
+    var svg: String {
+        SVG.stackedBars(legend: [("kept by \(circuit.task)", "rgb(33,102,172)")], rows: circuit.keptPerBlock.map { ($0.name, [$0.kept], $0.size) })
+    }
 
     public func field(_ name: String) throws -> Value? {
         let c = circuit

@@ -5,7 +5,7 @@ import Pruning
 
 /// `diff(a, b)`: per block the units in both circuits, only in a, only in b. Prints a bar per block
 /// (coloured on a terminal); `.svg(path)` and `.csv(path)` write it out; `.blocks` holds the counts.
-public final class DiffValue: NativeObject {
+public final class DiffValue: NativeObject, Figure {
     /// The two circuits' labels.
     public let labels: (a: String, b: String)
     /// Per block: name, units in both, only in a, only in b, block size.
@@ -64,24 +64,7 @@ public final class DiffValue: NativeObject {
 
     /// One horizontal stacked bar per block: both (dark blue), only a (light blue), only b (orange).
     var svg: String {
-        let left = 260, barWidth = 400, row = 24, top = 50
-        func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + barWidth + 20)\" height=\"\(top + row * blocks.count + 20)\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        let legend = [("both", "rgb(33,102,172)"), ("only \(labels.a)", "rgb(146,197,222)"), ("only \(labels.b)", "rgb(244,165,130)")]
-        for (i, (label, colour)) in legend.enumerated() {
-            out += "<rect x=\"\(10 + i * 220)\" y=\"12\" width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\"\(26 + i * 220)\" y=\"22\">\(escape(label))</text>\n"
-        }
-        for (i, block) in blocks.enumerated() {
-            let y = top + i * row
-            out += "<text x=\"\(left - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(block.name))</text>\n"
-            var x = Double(left)
-            for (count, colour) in zip([block.both, block.onlyThis, block.onlyOther], legend.map(\.1)) {
-                let w = Double(count) / Double(max(1, block.size)) * Double(barWidth)
-                out += String(format: "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%@\"/>", x, y, w, colour)
-                x += w
-            }
-            out += "\n"
-        }
-        return out + "</svg>\n"
+        SVG.stackedBars(legend: [("both", "rgb(33,102,172)"), ("only \(labels.a)", "rgb(146,197,222)"), ("only \(labels.b)", "rgb(244,165,130)")],
+                        rows: blocks.map { ($0.name, [$0.both, $0.onlyThis, $0.onlyOther], $0.size) })
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 
 /// A labelled matrix (overlaps, cross-task faithfulness): prints as a heatmap with Unicode
 /// shading and the numbers; `.svg(path)` and `.csv(path)` write it out.
-public final class MatrixValue: NativeObject {
+public final class MatrixValue: NativeObject, Figure {
     /// Row labels.
     public let rows: [String]
     /// Column labels.
@@ -101,16 +101,15 @@ public final class MatrixValue: NativeObject {
             let t = max(0, min(1, v.isFinite ? v : 0))
             return String(format: "rgb(%d,%d,%d)", Int(255 - 222 * t), Int(255 - 153 * t), Int(255 - 75 * t))
         }
-        func escape(_ s: String) -> String { s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;") }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
-        out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(escape(title))</text>\n"
+        out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(SVG.escape(title))</text>\n"
         for (j, label) in columns.enumerated() {
             let x = left + j * cell + cell / 2
-            out += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(escape(label))</text>\n"
+            out += "<text transform=\"translate(\(x),\(top - 6)) rotate(-60)\">\(SVG.escape(label))</text>\n"
         }
         for (i, label) in rows.enumerated() {
             let y = top + i * cell
-            out += "<text x=\"\(left - 6)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"end\">\(escape(label))</text>\n"
+            out += "<text x=\"\(left - 6)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"end\">\(SVG.escape(label))</text>\n"
             for (j, v) in values[i].enumerated() {
                 let x = left + j * cell
                 out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(colour(v))\" stroke=\"white\"/>"

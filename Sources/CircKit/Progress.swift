@@ -24,11 +24,17 @@ public final class ProgressBar {
         self.plainInterval = plainInterval
     }
 
+    /// Where progress goes instead of standard error when set (`circ serve` sends it as events):
+    /// the bar's text, units done, units in all, and whether the work has finished.
+    nonisolated(unsafe) public static var observer: ((_ text: String, _ done: Int, _ total: Int, _ finished: Bool) -> Void)?
+
     /// Shows `done` of `total` with extra fields (e.g. "loss 0.123").
     public func update(_ done: Int, _ detail: String = "") {
         let fraction = Double(done) / Double(total)
         let text = line(done, detail, elapsed: Date().timeIntervalSince(start))
-        if isTerminal {
+        if let observer = Self.observer {
+            observer(text, done, total, false)
+        } else if isTerminal {
             let width = 24, filled = Int(fraction * Double(width))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             FileHandle.standardError.write(Data("\r\u{1B}[K\(bar) \(text)".utf8))
@@ -49,6 +55,7 @@ public final class ProgressBar {
 
     /// Ends the bar with a final message line.
     public func finish(_ message: String) {
+        if let observer = Self.observer { return observer(message, total, total, true) }
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + message + "\n").utf8))
         isDrawn = false
     }

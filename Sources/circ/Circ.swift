@@ -14,7 +14,7 @@ struct Circ: ParsableCommand {
         abstract: "A language and REPL for finding, comparing and composing circuits in transformers.",
         discussion: "Exit status: 0 on success, 1 when the script fails, 2 on a usage error.",
         version: "circ \(circVersion)",
-        subcommands: [Run.self, Check.self, Doc.self, Sweep.self, SweepCellCommand.self],
+        subcommands: [Run.self, Check.self, Doc.self, Sweep.self, SweepCellCommand.self, Serve.self],
         defaultSubcommand: Run.self
     )
 }

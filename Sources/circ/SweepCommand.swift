@@ -60,6 +60,7 @@ struct Sweep: StatusCommand {
     }
 
     func execute() -> Int32 {
+        Signals.installInterruptHandler()
         Interrupt.clear()
         do {
             let grid = try SweepGrid.parse(flags: axes, file: gridFile)
@@ -82,7 +83,7 @@ struct Sweep: StatusCommand {
                 }
                 completed = try runner.run()
             } else {
-                completed = LocalSweep(folder: folder, executable: executable, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount).run()
+                completed = folder.runLocally(executable: executable, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             }
             let (table, failures) = try folder.collect()
             print(ResultsTable.text(table), terminator: "")

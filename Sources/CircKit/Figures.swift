@@ -1,0 +1,53 @@
+import CircLang
+import Foundation
+
+/// A value with a picture: `circ serve` sends it as image/svg+xml, so a notebook shows it inline.
+protocol Figure {
+    /// The picture as an SVG document.
+    var svg: String { get }
+}
+
+/// SVG pieces shared by the figures.
+enum SVG {
+    /// Text made safe inside an SVG (or HTML) element.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// One horizontal stacked bar per row (a block of a model), its segments `counts` out of `size`
+    /// units, coloured as the legend says: the drawing behind circuits' and diffs' figures.
+    static func stackedBars(legend: [(label: String, colour: String)], rows: [(name: String, counts: [Int], size: Int)]) -> String {
+        let left = 260, barWidth = 400, row = 24, top = 50
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(left + barWidth + 20)\" height=\"\(top + row * rows.count + 20)\" font-family=\"sans-serif\" font-size=\"11\">\n"
+        for (i, (label, colour)) in legend.enumerated() {
+            out += "<rect x=\"\(10 + i * 220)\" y=\"12\" width=\"12\" height=\"12\" fill=\"\(colour)\"/><text x=\"\(26 + i * 220)\" y=\"22\">\(escape(label))</text>\n"
+        }
+        for (i, block) in rows.enumerated() {
+            let y = top + i * row
+            out += "<text x=\"\(left - 6)\" y=\"\(y + 15)\" text-anchor=\"end\">\(escape(block.name))</text>\n"
+            var x = Double(left)
+            for (count, colour) in zip(block.counts, legend.map(\.colour)) {
+                let w = Double(count) / Double(max(1, block.size)) * Double(barWidth)
+                out += String(format: "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%@\"/>", x, y, w, colour)
+                x += w
+            }
+            out += "\n"
+        }
+        return out + "</svg>\n"
+    }
+
+    /// A list of records as an HTML table (columns: every field of any record, in first-seen order),
+    /// or nil when the list holds anything else.
+    static func table(_ items: [Value]) -> String? {
+        var records: [Record] = []
+        for item in items { guard case .record(let record) = item else { return nil }; records.append(record) }
+        guard !records.isEmpty else { return nil }
+        var columns: [String] = []
+        for record in records { for field in record.fields where !columns.contains(field.name) { columns.append(field.name) } }
+        let head = columns.map { "<th>\(escape($0))</th>" }.joined()
+        let body = records.map { record in
+            "<tr>" + columns.map { name in "<td>\(record[name].map { escape($0.description) } ?? "")</td>" }.joined() + "</tr>"
+        }.joined(separator: "\n")
+        return "<table>\n<thead><tr>\(head)</tr></thead>\n<tbody>\n\(body)\n</tbody>\n</table>"
+    }
+}
