@@ -63,7 +63,8 @@ struct JupyterKernel {
         #expect(figures.count == 1, "the overlap cell shows no SVG figure")
         let error = outputs(tagged: "error").first { $0["output_type"] as? String == "error" }
         #expect(error?["evalue"] as? String == "unknown task \"swap_frist_last\"")
-        let table = outputs(tagged: "after-error").compactMap { ($0["data"] as? [String: Any])?["text/html"] as? String }
+        // A notebook file stores multi-line text as a list of lines.
+        let table = outputs(tagged: "after-error").compactMap { ($0["data"] as? [String: Any])?["text/html"] as? [String] }.map { $0.joined() }
         #expect(table.first?.hasPrefix("<table>") == true, "the kernel did not go on after the error")
     }
 }

@@ -11,7 +11,7 @@ import Tensor
 struct CircBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "circ-bench",
-        abstract: "Benchmarks as JSON lines: the language (PCFG throughput, fib(25) against CPython), the engine (sgemm, train step, mask step, greedy decoding) and discovery (discover(model(), \"copy\") by each method).")
+        abstract: "Benchmarks as JSON lines: the language (PCFG throughput, fib(25) and a list of 10^6 records against CPython), the engine (sgemm, train step, mask step, greedy decoding) and discovery (discover(model(), \"copy\") by each method).")
 
     @Option(help: "Expressions for the PCFG throughput figures.")
     var expressions = 100_000
@@ -39,6 +39,7 @@ struct CircBench: ParsableCommand {
         if suite == "all" || suite == "language" {
             try pcfgThroughput()
             try fibonacci()
+            try recordList()
         }
         if suite == "all" || suite == "discovery" {
             try discoverCopy()
@@ -119,30 +120,54 @@ struct CircBench: ParsableCommand {
 
     /// fib(25) in circ against the same function in CPython 3, timed inside each interpreter.
     private func fibonacci() throws {
+        try interpreterRace("fib25", circ: (define: "fn fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }", run: "fib(25)"),
+                            python: (define: "def fib(n):\n    if n < 2: return n\n    return fib(n - 1) + fib(n - 2)", run: "fib(25)"))
+    }
+
+    /// Building a list of 10^6 records and summing a field, in circ and in CPython 3.
+    private func recordList() throws {
+        try interpreterRace("records_1e6",
+                            circ: (define: """
+                                fn build(n) { xs = []; for i in range(n) { append(xs, {i: i, twice: 2 * i}) }; xs }
+                                fn total(xs) { s = 0; for r in xs { s = s + r.twice }; s }
+                                """, run: "total(build(1000000))"),
+                            python: (define: """
+                                def build(n):
+                                    xs = []
+                                    for i in range(n): xs.append({"i": i, "twice": 2 * i})
+                                    return xs
+                                def total(xs):
+                                    s = 0
+                                    for r in xs: s += r["twice"]
+                                    return s
+                                """, run: "total(build(1000000))"))
+    }
+
+    /// The best time of `run` after `define`, in circ and in CPython (timed inside each
+    /// interpreter), as one JSON line with their ratio.
+    private func interpreterRace(_ what: String, circ: (define: String, run: String), python: (define: String, run: String)) throws {
         let session = try CircLibrary.session(output: { _ in })
-        try session.run(SourceFile(name: "<bench>", text: "fn fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }"))
-        var result = ""
-        let circ = try onLargeStack { () -> Result<Double, Error> in
-            Result { try best { try session.run(SourceFile(name: "<bench>", text: "r = fib(25)")) } }
+        try session.run(SourceFile(name: "<bench>", text: circ.define))
+        let seconds = try onLargeStack { () -> Result<Double, Error> in
+            Result { try best { try session.run(SourceFile(name: "<bench>", text: "r = " + circ.run)) } }
         }.get()
-        result = session.globals["r"]?.description ?? "?"
-        let python = pythonFibSeconds()
-        var fields: [(key: String, value: Any)] = [("what", "fib25"), ("result", result), ("circ_s", circ)]
-        if let python {
-            fields += [("cpython_s", python), ("circ_vs_cpython", python / circ)]
+        var fields: [(key: String, value: Any)] = [("what", what), ("result", session.globals["r"]?.description ?? "?"), ("circ_s", seconds)]
+        if let cpython = pythonSeconds(python.define, python.run) {
+            fields += [("cpython_s", cpython), ("circ_vs_cpython", cpython / seconds)]
         }
         emit(fields)
     }
 
-    /// CPython's best time for fib(25), or nil without python3.
-    private func pythonFibSeconds() -> Double? {
+    /// CPython's best time for `run` after `define`, or nil without python3.
+    private func pythonSeconds(_ define: String, _ run: String) -> Double? {
         let script = """
         import time
-        def fib(n):
-            if n < 2: return n
-            return fib(n - 1) + fib(n - 2)
-        best = min((lambda t: (fib(25), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(\(repeats)))
-        print(best)
+        \(define)
+        def timed():
+            t = time.perf_counter()
+            \(run)
+            return time.perf_counter() - t
+        print(min(timed() for _ in range(\(repeats))))
         """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

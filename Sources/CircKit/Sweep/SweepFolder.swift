@@ -38,8 +38,8 @@ public struct SweepFolder {
         let manifest = Record([("circ", .string(version)), ("script", .string(scriptPath)), ("script_hash", .string(hash.hex)),
                                ("cells", .list(grid.cells.map { .record($0) }))])
         let folder = SweepFolder(path: path, cells: grid.cells, scriptName: scriptPath)
-        if let existing = try? open(path) {
-            if existing.sameWork(as: manifest, folder: path) { return folder }
+        if FileManager.default.fileExists(atPath: path + "/sweep.json") {
+            if folder.holds(manifest) { return folder }
             let hasRun = FileManager.default.fileExists(atPath: path + "/cells")
             guard force || !hasRun else {
                 throw SweepError("\(path) holds a sweep of a different script or grid; rerun with --force to start it over (its cells are deleted)")
@@ -47,7 +47,7 @@ public struct SweepFolder {
             for name in ["cells", "results.jsonl", "slurm"] { try? FileManager.default.removeItem(atPath: path + "/" + name) }
         }
         try folder.write(script, to: "script.circ")
-        try folder.write(encoded(.record(manifest)) + "\n", to: "sweep.json")
+        try folder.write(json(.record(manifest)) + "\n", to: "sweep.json")
         return folder
     }
 
@@ -65,9 +65,9 @@ public struct SweepFolder {
     }
 
     /// Whether this folder's sweep.json describes the same script text and cells as `manifest`.
-    private func sameWork(as manifest: Record, folder: String) -> Bool {
-        guard let data = FileManager.default.contents(atPath: folder + "/sweep.json"),
-              case .record(let stored)? = try? JSONValues.decode(String(decoding: data, as: UTF8.self), path: folder) else { return false }
+    private func holds(_ manifest: Record) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path + "/sweep.json"),
+              case .record(let stored)? = try? JSONValues.decode(String(decoding: data, as: UTF8.self), path: path) else { return false }
         return stored["script_hash"] == manifest["script_hash"] && stored["cells"] == manifest["cells"]
     }
 
@@ -119,7 +119,7 @@ public struct SweepFolder {
             case .pending: break
             }
         }
-        try write(table.map { encoded(.record($0)) + "\n" }.joined(), to: "results.jsonl")
+        try write(table.map { Self.json(.record($0)) + "\n" }.joined(), to: "results.jsonl")
         return (table, failures)
     }
 
@@ -128,6 +128,6 @@ public struct SweepFolder {
         do { try AtomicFile.write(Data(text.utf8), to: path + "/" + name, createFolders: true) } catch { throw SweepError(error.description) }
     }
 
-    private static func encoded(_ value: Value) -> String { (try? JSONValues.encode(value, caller: "circ sweep")) ?? "null" }
-    private func encoded(_ value: Value) -> String { Self.encoded(value) }
+    /// JSON text of grid values and results (checked to be JSON-able when they were made).
+    private static func json(_ value: Value) -> String { (try? JSONValues.encode(value, caller: "circ sweep")) ?? "null" }
 }
