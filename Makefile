@@ -4,6 +4,8 @@ SWIFT ?= swift
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing
 # The OpenBLAS kernels circ pins (Sources/Tensor/BLASKernels.swift), for the tests' process too.
 export OPENBLAS_CORETYPE ?= Haswell
+# circ runs sgemm single-threaded (it splits products itself); OpenBLAS's idle threads would spin.
+export OPENBLAS_NUM_THREADS = 1
 
 .PHONY: deps build demo test bench docs kernel notebook
 

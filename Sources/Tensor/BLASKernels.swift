@@ -10,13 +10,17 @@ public enum BLASKernels {
     /// The OpenBLAS core type circ runs with.
     public static let pinned = "Haswell"
 
-    /// Restarts this process once with `OPENBLAS_CORETYPE` set, which OpenBLAS reads only as it
-    /// loads; returns at once when it is already set (by circ, or by the user on purpose). If the
-    /// restart fails, the process carries on with the kernels OpenBLAS chose.
+    /// Restarts this process once with `OPENBLAS_CORETYPE` set (unless the user set it on purpose)
+    /// and `OPENBLAS_NUM_THREADS=1`, which OpenBLAS reads only as it loads; returns at once when
+    /// both are so. circ runs sgemm single-threaded and splits products itself (`Matmul`), so
+    /// OpenBLAS's own threads would only spin idle and take a core from the interpreter (fib(27)
+    /// ran 1.7× slower with them on 2 busy cores). If the restart fails, the process carries on.
     public static func pinByRestarting() {
         #if os(Linux) && arch(x86_64)
-        guard getenv("OPENBLAS_CORETYPE") == nil else { return }
-        setenv("OPENBLAS_CORETYPE", pinned, 1)
+        let threads = getenv("OPENBLAS_NUM_THREADS").map { String(cString: $0) }
+        guard getenv("OPENBLAS_CORETYPE") == nil || threads != "1" else { return }
+        setenv("OPENBLAS_CORETYPE", pinned, 0)
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         #endif
     }
