@@ -42,7 +42,8 @@ public struct SweepFolder {
             if folder.holds(manifest) { return folder }
             let hasRun = FileManager.default.fileExists(atPath: path + "/cells")
             guard force || !hasRun else {
-                throw SweepError("\(path) holds a sweep of a different script or grid; rerun with --force to start it over (its cells are deleted)")
+                let problem = (try? open(path)) == nil ? "\(path)/sweep.json is damaged" : "\(path) holds a sweep of a different script or grid"
+                throw SweepError("\(problem); rerun with --force to start it over (its cells are deleted)")
             }
             for name in ["cells", "results.jsonl", "slurm"] { try? FileManager.default.removeItem(atPath: path + "/" + name) }
         }
