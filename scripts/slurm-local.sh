@@ -10,6 +10,12 @@
 # state and logs under /var/spool/circ-slurm and /var/log/circ-slurm.
 set -euo pipefail
 
+# The daemons started below must hold none of the caller's files: a caller reading this script's
+# output (a test) would otherwise wait for an end that never comes. Standard input is closed, and
+# every inherited descriptor above 2 with it (but 255, from which bash reads this script).
+exec </dev/null
+for fd in /proc/self/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] && [ "$fd" != 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi; done
+
 STATE=/var/spool/circ-slurm
 LOGS=/var/log/circ-slurm
 CONF=/etc/slurm/slurm.conf
@@ -22,7 +28,9 @@ install_missing() {
     for p in slurm-wlm munge; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
     if [ -n "$missing" ]; then
         echo "slurm-local: installing$missing" >&2
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+        mkdir -p "$LOGS"
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } >"$LOGS/install.log" 2>&1 \
+            || fail "installing$missing failed; see $LOGS/install.log"
     fi
 }
 
@@ -33,7 +41,7 @@ start_munge() {
     chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge && chown munge:munge /run/munge
     if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
-        runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1
+        setsid runuser -u munge -- /usr/sbin/munged --force </dev/null >/dev/null 2>&1
         for _ in $(seq 50); do munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
         fail "munged did not start"
     fi
@@ -86,8 +94,8 @@ start() {
     start_munge
     write_config
     # The daemons must not hold the caller's output open (a test reading it would never see its end).
-    if daemon_running "$STATE/slurmctld.pid"; then scontrol reconfigure >/dev/null 2>&1 || true; else /usr/sbin/slurmctld </dev/null >/dev/null 2>&1; fi
-    daemon_running "$STATE/slurmd.pid" || /usr/sbin/slurmd </dev/null >/dev/null 2>&1
+    if daemon_running "$STATE/slurmctld.pid"; then scontrol reconfigure >/dev/null 2>&1 || true; else setsid /usr/sbin/slurmctld </dev/null >/dev/null 2>&1; fi
+    daemon_running "$STATE/slurmd.pid" || setsid /usr/sbin/slurmd </dev/null >/dev/null 2>&1
     local host state=""
     host=$(hostname -s)
     for _ in $(seq 100); do
@@ -102,10 +110,10 @@ start() {
 }
 
 stop() {
-    for pidfile in "$STATE/slurmd.pid" "$STATE/slurmctld.pid"; do
-        if daemon_running "$pidfile"; then kill "$(cat "$pidfile")"; fi
-    done
-    pkill -x munged 2>/dev/null || true
+    local name
+    for name in slurmd slurmctld munged; do pkill -x "$name" 2>/dev/null || true; done
+    for _ in $(seq 50); do pgrep -x "slurmd|slurmctld|munged" >/dev/null || break; sleep 0.1; done
+    for name in slurmd slurmctld munged; do pkill -9 -x "$name" 2>/dev/null || true; done
     echo "slurm-local: stopped"
 }
 

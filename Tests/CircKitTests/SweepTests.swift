@@ -163,11 +163,22 @@ private let doubling = """
     }
 }
 
-/// A one-node Slurm cluster started by scripts/slurm-local.sh, or why there is none.
+/// A one-node Slurm cluster started by scripts/slurm-local.sh, or why there is none. The script's
+/// output goes to a file, not a pipe: the daemons it starts outlive it.
 private let slurmCluster: String? = {
     guard getuid() == 0 else { return "not root, so scripts/slurm-local.sh cannot install and start Slurm" }
-    guard let result = try? runProgram("/bin/bash", [root + "/scripts/slurm-local.sh", "start"]) else { return "cannot run bash" }
-    return result.status == 0 ? nil : "scripts/slurm-local.sh start failed: \(result.err.trimmingCharacters(in: .whitespacesAndNewlines))"
+    let log = NSTemporaryDirectory() + "circ-slurm-local-\(UUID().uuidString).log"
+    defer { try? FileManager.default.removeItem(atPath: log) }
+    guard FileManager.default.createFile(atPath: log, contents: nil), let output = FileHandle(forWritingAtPath: log) else { return "cannot write \(log)" }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [root + "/scripts/slurm-local.sh", "start"]
+    (process.standardInput, process.standardOutput, process.standardError) = (FileHandle.nullDevice, output, output)
+    do { try process.run() } catch { return "cannot run bash: \(error)" }
+    process.waitUntilExit()
+    try? output.close()
+    let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    return process.terminationStatus == 0 ? nil : "scripts/slurm-local.sh start failed: \(said.trimmingCharacters(in: .whitespacesAndNewlines))"
 }()
 
 @Suite(.enabled(if: {
