@@ -45,15 +45,16 @@ public enum Threads {
         return key
     }()
 
-    /// Online cores, or `$CIRC_THREADS` when it is set to fewer (a sweep's cells share the cores).
+    /// Online cores, or `$CIRC_THREADS` (1…256) when set: fewer when a sweep's cells share the
+    /// cores, more to check that results do not depend on the count.
     public static let count: Int = {
         #if canImport(Glibc)
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
         let cores = 2
         #endif
-        guard let text = getenv("CIRC_THREADS"), let wanted = Int(String(cString: text)), wanted >= 1 else { return cores }
-        return min(cores, wanted)
+        guard let text = getenv("CIRC_THREADS"), let wanted = Int(String(cString: text)), (1...256).contains(wanted) else { return cores }
+        return wanted
     }()
 }
 

@@ -157,9 +157,11 @@ private let doubling = """
             process.waitUntilExit()
             return text
         }
+        // 4 threads cut each half of a product again (at whole row grains), even on 2 cores.
         let one = try run("1")
         #expect(one.hasPrefix("{accuracy: "))
         #expect(one == (try run("2")))
+        #expect(one == (try run("4")))
     }
 }
 

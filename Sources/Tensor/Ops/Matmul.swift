@@ -9,18 +9,35 @@ public enum Matmul {
                             beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
         _ = singleThreaded
         let (lda, ldb, ldc) = (lda ?? (transposeA ? m : k), ldb ?? (transposeB ? k : n), ldc ?? n)
-        // Large products are split by rows of C into a fixed number of parts, run on the cores
-        // (OpenBLAS itself runs single-threaded, so no BLAS threads spin while the rest of the step
-        // runs). The split is fixed because OpenBLAS rounds rows at the end of a call differently:
-        // with it, the products do not depend on the core count or $CIRC_THREADS.
-        let parts = m * n * k >= 1 << 18 && m >= 16 ? Threads.reductionParts : 1
-        parallelFor(parts) { part in
-            let start = m * part / parts, end = m * (part + 1) / parts
-            guard end > start else { return }
+        // Large products are split by rows of C into a fixed two halves, so that results do not
+        // depend on the core count (OpenBLAS rounds the rows at the end of a call differently).
+        // With more cores, each half splits again at multiples of `rowGrain` rows from its start,
+        // which the pinned kernels compute exactly as one call does. OpenBLAS itself runs
+        // single-threaded, so no BLAS threads spin while the rest of the step runs.
+        func multiply(_ rows: Range<Int>) {
             cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(end - start), Int32(n), Int32(k), alpha,
-                        transposeA ? a + start : a + start * lda, Int32(lda),
-                        b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+                        Int32(rows.count), Int32(n), Int32(k), alpha,
+                        transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, Int32(lda),
+                        b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
+        }
+        guard m * n * k >= 1 << 18 && m >= 16 else { return multiply(0..<m) }
+        let blocks = rowBlocks(m)
+        parallelFor(blocks.count) { multiply(blocks[$0]) }
+    }
+
+    /// Rows of C per sgemm call in which the Haswell kernels' results do not depend on where a
+    /// call starts (their row blocking): a split at a multiple of it leaves every product as is.
+    static let rowGrain = 48
+
+    /// The row ranges of an m-row product: the two fixed halves, each cut into as many pieces of
+    /// whole grains as the cores beyond two allow.
+    static func rowBlocks(_ m: Int) -> [Range<Int>] {
+        let halves = Threads.reductionParts, piecesPerHalf = max(1, Threads.count / halves)
+        return (0..<halves).flatMap { half -> [Range<Int>] in
+            let start = m * half / halves, end = m * (half + 1) / halves
+            let pieces = max(1, min(piecesPerHalf, (end - start) / rowGrain))
+            let cuts = (0...pieces).map { j in j == pieces ? end : start + (end - start) * j / pieces / rowGrain * rowGrain }
+            return zip(cuts, cuts.dropFirst()).map { $0..<$1 }
         }
     }
 
