@@ -87,12 +87,21 @@ public struct SlurmSweep {
     private func follow(_ job: String) -> Bool {
         let total = folder.cells.count
         let progress = ProgressBar(title: "sweep (Slurm job \(job))", total: total, unit: "cells", alreadyDone: total - folder.unfinished().count, plainInterval: 30)
-        while let tasks = Self.activeTasks(job), tasks > 0 {
+        // squeue failing now and then (a busy controller) is not the end of the job: only an empty
+        // listing, or ten failures in a row, is.
+        var failures = 0
+        while failures < 10 {
             if Interrupt.isRequested {
                 progress.finish("sweep: stopped following; job \(job) goes on. Rerun the same command to follow and collect it, or scancel \(job)")
                 return false
             }
-            progress.update(total - folder.unfinished().count, "\(tasks) queued or running")
+            if let tasks = Self.activeTasks(job) {
+                if tasks == 0 { break }
+                failures = 0
+                progress.update(total - folder.unfinished().count, "\(tasks) queued or running")
+            } else {
+                failures += 1
+            }
             for _ in 0..<20 where !Interrupt.isRequested { usleep(100_000) }
         }
         for index in folder.unfinished() where folder.isPending(index) {
@@ -104,10 +113,11 @@ public struct SlurmSweep {
         return true
     }
 
-    /// How many of the job's tasks squeue lists (0 once it has left the queue); nil when squeue
-    /// does not know the job.
+    /// How many of the job's tasks squeue lists: 0 once the job has left the queue (or Slurm has
+    /// forgotten it); nil when squeue failed.
     static func activeTasks(_ job: String) -> Int? {
         let listed = command(["squeue", "-h", "-r", "-j", job, "-o", "%i"])
+        if listed.err.contains("Invalid job id") { return 0 }
         guard listed.status == 0 else { return nil }
         return listed.out.split(separator: "\n").count
     }
