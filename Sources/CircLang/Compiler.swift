@@ -95,9 +95,27 @@ struct Compiler {
 
     func compile(_ block: Block) -> Execution {
         let steps = block.statements.map(compile)
+        // Blocks of two and three statements keep their steps out of an array: calling a closure
+        // held in an array retains it first, one held in the block's own context does not.
         switch steps.count {
         case 0: return { _ in .normal(.null) }
         case 1: return steps[0]
+        case 2:
+            let first = steps[0], second = steps[1]
+            return { frame in
+                let done = try first(frame)
+                guard case .normal = done else { return done }
+                return try second(frame)
+            }
+        case 3:
+            let first = steps[0], second = steps[1], third = steps[2]
+            return { frame in
+                var done = try first(frame)
+                guard case .normal = done else { return done }
+                done = try second(frame)
+                guard case .normal = done else { return done }
+                return try third(frame)
+            }
         default:
             return { frame in
                 var last = Completion.normal(.null)

@@ -123,7 +123,7 @@ public final class Interpreter: CallContext {
             throw RuntimeError(message, hint: hint)
         }
         // Every declaration is compiled with the code that contains it, before any closure of it exists.
-        guard let body = closure.declaration.compiledBody else { return .null }
+        guard let body = closure.body else { return .null }
         switch try body(frame) {
         case .returned(let value), .normal(let value): return value
         case .breakLoop, .continueLoop: return .null

@@ -116,7 +116,13 @@ public final class Closure {
     public let declaration: FunctionDecl
     /// The frame in which it was created (variables captured by reference).
     let frame: Frame?
-    init(declaration: FunctionDecl, frame: Frame?) { self.declaration = declaration; self.frame = frame }
+    /// The compiled body, read once here rather than from the declaration on every call.
+    let body: Execution?
+    init(declaration: FunctionDecl, frame: Frame?) {
+        self.declaration = declaration
+        self.frame = frame
+        self.body = declaration.compiledBody
+    }
 }
 
 extension Value: Equatable {
