@@ -15,6 +15,8 @@ class CircDied(Exception):
 
 
 class CircKernel(Kernel):
+    """The circ kernel: one `circ serve` child per kernel, its session kept across cells."""
+
     implementation = "circ-kernel"
     implementation_version = "0.1.0"
     language = "circ"
@@ -28,6 +30,7 @@ class CircKernel(Kernel):
         self._start_circ()
 
     def _start_circ(self):
+        """Starts `circ serve` and waits for its ready event."""
         executable = os.environ.get("CIRC_EXECUTABLE", "circ")
         self._circ = subprocess.Popen([executable, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True, bufsize=1)
@@ -39,6 +42,7 @@ class CircKernel(Kernel):
             raise CircDied(f"circ serve did not start: {ready}")
 
     def _read_replies(self):
+        """Queues every message circ sends (None when it ends)."""
         for line in self._circ.stdout:
             self._messages.put(json.loads(line))
         self._messages.put(None)
@@ -49,9 +53,11 @@ class CircKernel(Kernel):
             self._stream("stderr", line)
 
     def _stream(self, name, text):
+        """Sends text to the cell's stdout or stderr."""
         self.send_response(self.iopub_socket, "stream", {"name": name, "text": text})
 
     def _send(self, op, **fields):
+        """Sends one request line; returns its id."""
         self._requests += 1
         self._circ.stdin.write(json.dumps({"id": self._requests, "op": op, **fields}) + "\n")
         self._circ.stdin.flush()
@@ -81,6 +87,7 @@ class CircKernel(Kernel):
                 return message
 
     def do_execute(self, code, silent, store_history=True, user_expressions=None, allow_stdin=False, *, cell_id=None):
+        """Runs a cell: output as streams, progress as one display updated in place, the value as the result."""
         request = self._send("execute", code=code)
         progress = f"circ-progress-{request}"
         shown = set()
@@ -110,16 +117,19 @@ class CircKernel(Kernel):
         return {"status": "error", "execution_count": self.execution_count, **error}
 
     def do_complete(self, code, cursor_pos):
+        """Tab: the REPL's completions for the word before the cursor."""
         reply = self._reply(self._send("complete", code=code, cursor=cursor_pos))
         return {"status": "ok", "matches": reply["matches"], "cursor_start": reply["start"],
                 "cursor_end": reply["end"], "metadata": {}}
 
     def do_inspect(self, code, cursor_pos, detail_level=0, omit_sections=()):
+        """Shift-Tab: the :help text of the name at the cursor."""
         reply = self._reply(self._send("inspect", code=code, cursor=cursor_pos))
         data = {"text/plain": reply["text"]} if reply["found"] else {}
         return {"status": "ok", "found": reply["found"], "data": data, "metadata": {}}
 
     def do_shutdown(self, restart):
+        """Stops circ serve (and starts a new one on restart)."""
         try:
             self._reply(self._send("shutdown"))
         except (CircDied, OSError):
