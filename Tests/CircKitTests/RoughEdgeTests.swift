@@ -12,7 +12,6 @@ import Testing
         #expect(bar.workThisRun(9385) == 10)
         #expect(bar.workThisRun(9375) == 0)
         #expect(ProgressBar(title: "eval", total: 100).workThisRun(50) == 50)
-        #expect(ProgressBar.pace(done: bar.workThisRun(9375), left: 3750, elapsed: 1) == nil, "no rate before a step of this run")
     }
 
     @Test func aNewPhaseCountsFromItsFirstReport() {

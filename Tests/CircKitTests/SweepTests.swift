@@ -83,14 +83,16 @@ private let doubling = """
     }
 
     @Test func aStoppedSweepResumesWithOnlyItsUnfinishedCells() throws {
-        // Cell 1 spins until a deadline on the machine's uptime clock (what clock() reads).
+        // Cell 1 spins while its gate file is empty: it is still running when the sweep is stopped,
+        // and finishes at once on resume, once the gate holds text.
         let scratch = try SweepScratch("""
-            if cell.x == 2 { while clock() < cell.until { } }
+            if cell.x == 2 { while len(read(cell.gate)) == 0 { } }
             print("ran", cell.index)
             result({double: cell.x * 2})
             """)
-        let until = Double(DispatchTime.now().uptimeNanoseconds) / 1e9 + 3
-        let arguments = ["sweep", scratch.script, "--out", scratch.out, "--grid", "x=1,2,3", "--grid", "until=\(until)", "--jobs", "1"]
+        let gate = scratch.folder + "/gate"
+        try "".write(toFile: gate, atomically: true, encoding: .utf8)
+        let arguments = ["sweep", scratch.script, "--out", scratch.out, "--grid", "x=1,2,3", "--grid", "gate=\(gate)", "--jobs", "1"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: circExecutable)
         process.arguments = arguments
@@ -104,7 +106,7 @@ private let doubling = """
         #expect(scratch.text(scratch.out + "/cells/0001/result.json") == nil)
         #expect(scratch.text(scratch.out + "/results.jsonl")?.split(separator: "\n").count == 1)
         try FileManager.default.removeItem(atPath: scratch.out + "/cells/0000/stdout.txt")
-        while Double(DispatchTime.now().uptimeNanoseconds) / 1e9 < until { usleep(50_000) }
+        try "open".write(toFile: gate, atomically: true, encoding: .utf8)
         let resumed = try runProgram(circExecutable, arguments)
         #expect(resumed.status == 0, "\(resumed.err)")
         #expect(scratch.text(scratch.out + "/cells/0000/stdout.txt") == nil, "a finished cell was run again")
