@@ -1,4 +1,3 @@
-import CircLang
 import Foundation
 
 /// A value with a picture: `circ serve` sends it as image/svg+xml, so a notebook shows it inline.
@@ -34,20 +33,5 @@ enum SVG {
             out += "\n"
         }
         return out + "</svg>\n"
-    }
-
-    /// A list of records as an HTML table (columns: every field of any record, in first-seen order),
-    /// or nil when the list holds anything else.
-    static func table(_ items: [Value]) -> String? {
-        var records: [Record] = []
-        for item in items { guard case .record(let record) = item else { return nil }; records.append(record) }
-        guard !records.isEmpty else { return nil }
-        var columns: [String] = []
-        for record in records { for field in record.fields where !columns.contains(field.name) { columns.append(field.name) } }
-        let head = columns.map { "<th>\(escape($0))</th>" }.joined()
-        let body = records.map { record in
-            "<tr>" + columns.map { name in "<td>\(record[name].map { escape($0.description) } ?? "")</td>" }.joined() + "</tr>"
-        }.joined(separator: "\n")
-        return "<table>\n<thead><tr>\(head)</tr></thead>\n<tbody>\n\(body)\n</tbody>\n</table>"
     }
 }

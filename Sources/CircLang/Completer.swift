@@ -3,7 +3,7 @@
 public enum Completer {
     /// Completions of the word that ends at the end of `text` (the line up to the cursor).
     public static func candidates(for text: String, session: Session, commands: [String] = []) -> [String] {
-        let word = String(text.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
+        let word = trailingWord(text)
         let before = text.dropLast(word.count)
         if text.hasPrefix(":") && !text.contains(" ") {
             return commands.filter { $0.hasPrefix(":" + word) }.map { String($0.dropFirst()) }
@@ -35,8 +35,18 @@ public enum Completer {
         return quote != nil
     }
 
+    /// The name characters at the end of `text` (the word a completion replaces; may be empty).
+    public static func trailingWord(_ text: some StringProtocol) -> String {
+        String(text.reversed().prefix(while: isNameCharacter).reversed())
+    }
+
+    /// Whether a character may be part of a name: a letter, a digit or `_`.
+    public static func isNameCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "_"
+    }
+
     private static func trailingIdentifier(_ text: Substring) -> String? {
-        let name = String(text.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
+        let name = trailingWord(text)
         return name.isEmpty ? nil : name
     }
 

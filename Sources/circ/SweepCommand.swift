@@ -86,7 +86,7 @@ struct Sweep: StatusCommand {
                 completed = folder.runLocally(executable: executable, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             }
             let (table, failures) = try folder.collect()
-            print(ResultsTable.text(table), terminator: "")
+            print(RecordTable.text(table), terminator: "")
             for failure in failures {
                 printError("cell \(failure.index) (\(Self.describe(folder.cells[failure.index]))) failed: \(failure.error.trimmingCharacters(in: .whitespacesAndNewlines))")
             }
@@ -130,26 +130,5 @@ struct SweepCellCommand: StatusCommand {
         let status = SweepCell.run(folderPath: out, index: index, describe: { "\($0)" })
         flushOutput()
         return status
-    }
-}
-
-/// A list of records as aligned text columns (every field of any record, in first-seen order).
-enum ResultsTable {
-    static func text(_ rows: [Record]) -> String {
-        var columns: [String] = []
-        for row in rows { for field in row.fields where !columns.contains(field.name) { columns.append(field.name) } }
-        guard !columns.isEmpty else { return "" }
-        let cells = rows.map { row in columns.map { name in row[name].map(format) ?? "" } }
-        let widths = columns.indices.map { i in max(columns[i].count, cells.map { $0[i].count }.max() ?? 0) }
-        func line(_ items: [String]) -> String {
-            let padded = zip(items, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-            return String(padded.reversed().drop { $0 == " " }.reversed()) + "\n"
-        }
-        return line(columns) + cells.map(line).joined()
-    }
-
-    private static func format(_ value: Value) -> String {
-        if case .number(let x) = value, x != x.rounded() { return String(format: "%.4f", x) }
-        return value.description
     }
 }

@@ -97,17 +97,15 @@ public final class Server: @unchecked Sendable {
     /// Completions for the word before the cursor (the REPL's completer).
     private func complete(_ id: Any, _ code: String, cursor: Int?) {
         let before = Self.prefix(code, cursor)
-        let word = before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.count
         let matches = Completer.candidates(for: before, session: session)
         let end = before.count
-        send(["id": id, "reply": "complete", "matches": matches, "start": end - word, "end": end])
+        send(["id": id, "reply": "complete", "matches": matches, "start": end - Completer.trailingWord(before).count, "end": end])
     }
 
     /// The `:help` text of the name at (or just before) the cursor.
     private func inspect(_ id: Any, _ code: String, cursor: Int?) {
         let before = Self.prefix(code, cursor), after = code.dropFirst(before.count)
-        let name = String(before.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }.reversed())
-            + after.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+        let name = Completer.trailingWord(before) + after.prefix(while: Completer.isNameCharacter)
         let text = name.isEmpty ? nil : try? Help.text(for: .string(name), registry: session.registry)
         send(["id": id, "reply": "inspect", "found": text != nil, "name": name, "text": text ?? ""])
     }
@@ -121,7 +119,7 @@ public final class Server: @unchecked Sendable {
     static func data(_ value: Value) -> [String: Any] {
         var forms: [String: Any] = ["text/plain": value.repr]
         if case .native(let object) = value, let figure = object as? Figure { forms["image/svg+xml"] = figure.svg }
-        if case .list(let items) = value, let table = SVG.table(items) { forms["text/html"] = table }
+        if case .list(let items) = value, let table = RecordTable.html(items) { forms["text/html"] = table }
         return forms
     }
 

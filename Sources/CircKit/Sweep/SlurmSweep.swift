@@ -104,11 +104,12 @@ public struct SlurmSweep {
             }
             for _ in 0..<20 where !Interrupt.isRequested { usleep(100_000) }
         }
-        for index in folder.unfinished() where folder.isPending(index) {
+        let left = folder.unfinished()
+        for index in left where folder.isPending(index) {
             let log = "\(absolute(folder.path))/slurm/\(job)_\(index).out"
             folder.markFailed(index, "Slurm task \(job)_\(index) ended without a result (killed, timed out or never started); see \(log)")
         }
-        progress.finish("sweep: Slurm job \(job) ended; \(total - folder.unfinished().count) of \(total) cells finished")
+        progress.finish("sweep: Slurm job \(job) ended; \(total - left.count) of \(total) cells finished")
         try? FileManager.default.removeItem(atPath: folder.path + "/slurm/job_id")
         return true
     }

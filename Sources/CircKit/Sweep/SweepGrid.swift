@@ -21,13 +21,18 @@ public struct SweepGrid {
         if let file { cells = try fileCells(file) }
         for flag in flags {
             let (name, values) = try axis(flag)
-            cells = cells.flatMap { cell in values.map { Record(cell.fields + [(name, $0)]) } }
+            cells = multiply(cells, name, values)
         }
         for cell in cells { try checkNames(cell, origin: file ?? "--grid") }
         guard !cells.isEmpty, !(cells.count == 1 && cells[0].fields.isEmpty) else {
             throw SweepError("the grid is empty: give --grid name=v1,v2,… or --grid-file")
         }
         return SweepGrid(cells: cells)
+    }
+
+    /// Each cell once per value of a new axis `name`, the cells varying slowest.
+    private static func multiply(_ cells: [Record], _ name: String, _ values: [Value]) -> [Record] {
+        cells.flatMap { cell in values.map { Record(cell.fields + [(name, $0)]) } }
     }
 
     /// One `name=v1,v2` flag: numbers parse as numbers, everything else stays a string.
@@ -50,7 +55,7 @@ public struct SweepGrid {
             var cells = [Record([])]
             for (name, values) in axes.fields {
                 guard case .list(let items) = values, !items.isEmpty else { throw SweepError("\(path): '\(name)' must be a non-empty list of values") }
-                cells = cells.flatMap { cell in items.map { Record(cell.fields + [(name, $0)]) } }
+                cells = multiply(cells, name, items)
             }
             return cells
         case .list(let items):
