@@ -93,8 +93,13 @@ public final class FunctionDecl {
     public let file: SourceFile
     /// Frame slots the body needs (parameters first), set by the resolver.
     public var slotCount = 0
-    /// The body compiled to closures, set by the compiler.
-    var compiledBody: Execution?
+    /// Whether the body makes closures, whose calls then keep their variables in an `Environment`
+    /// (set by the resolver); other calls use the value stack.
+    public var makesClosures = false
+    /// The body compiled to closures, set by the compiler before any closure of it exists.
+    var compiledBody: Execution = { _ in .normal(.null) }
+    /// Whether `compiledBody` has been set.
+    var isCompiled = false
     /// Each parameter's compiled default, set by the compiler.
     var compiledDefaults: [Evaluation?] = []
     init(name: VariableRef?, parameters: [ParameterDecl], body: Block, span: Span, file: SourceFile) {

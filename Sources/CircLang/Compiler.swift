@@ -30,7 +30,7 @@ struct Compiler {
             guard let name = declaration.name else { return { _ in .normal(.null) } }
             let store = compileStore(name)
             return { frame in
-                store(.function(Closure(declaration: declaration, frame: frame)), frame)
+                store(.function(Closure(declaration: declaration, environment: frame.environment)), frame)
                 return .normal(.null)
             }
         case .conditional(let conditionExpr, let thenBlock, let elseBranch, _):
@@ -94,47 +94,31 @@ struct Compiler {
     }
 
     func compile(_ block: Block) -> Execution {
-        let steps = block.statements.map(compile)
-        // Blocks of two and three statements keep their steps out of an array: calling a closure
-        // held in an array retains it first, one held in the block's own context does not.
-        switch steps.count {
-        case 0: return { _ in .normal(.null) }
-        case 1: return steps[0]
-        case 2:
-            let first = steps[0], second = steps[1]
-            return { frame in
-                let done = try first(frame)
-                guard case .normal = done else { return done }
-                return try second(frame)
-            }
-        case 3:
-            let first = steps[0], second = steps[1], third = steps[2]
-            return { frame in
-                var done = try first(frame)
-                guard case .normal = done else { return done }
-                done = try second(frame)
-                guard case .normal = done else { return done }
-                return try third(frame)
-            }
-        default:
-            return { frame in
-                var last = Completion.normal(.null)
-                for step in steps {
-                    last = try step(frame)
-                    if case .normal = last { continue }
-                    return last
-                }
-                return last
-            }
+        block.statements.isEmpty ? { _ in .normal(.null) } : compileSequence(block.statements[...])
+    }
+
+    /// Statements run in order, stopping at the first that does not complete normally. The steps are
+    /// paired in a balanced tree of closures, each holding its two halves in its own context: a
+    /// closure taken from an array would be called through a thunk, and a chain would nest as
+    /// deep as the block is long.
+    private func compileSequence(_ statements: ArraySlice<Stmt>) -> Execution {
+        if statements.count == 1 { return compile(statements[statements.startIndex]) }
+        let middle = statements.startIndex + statements.count / 2
+        let first = compileSequence(statements[..<middle]), second = compileSequence(statements[middle...])
+        return { frame in
+            let done = try first(frame)
+            guard case .normal = done else { return done }
+            return try second(frame)
         }
     }
 
     /// Compiles a function's body and defaults once; closures made from it share them.
     func compileFunction(_ declaration: FunctionDecl) {
-        guard declaration.compiledBody == nil else { return }
+        guard !declaration.isCompiled else { return }
         let inner = Compiler(interpreter: interpreter, file: declaration.file)
         declaration.compiledDefaults = declaration.parameters.map { $0.defaultValue.map(inner.compile) }
         declaration.compiledBody = inner.compile(declaration.body)
+        declaration.isCompiled = true
     }
 
     // MARK: Variables
@@ -170,10 +154,10 @@ struct Compiler {
         case .local(let slot):
             return { value, frame in frame[slot: slot] = value }
         case .captured(let depth, let slot):
-            return { value, frame in frame.ancestor(depth)[slot: slot] = value }
+            return { value, frame in frame.captured(depth)[slot: slot] = value }
         case .global(let index):
-            let globals = interpreter.globals
-            return { value, _ in globals.values[index] = value }
+            let interpreter = interpreter, globals = interpreter.globals
+            return { value, _ in globals.store(value, at: index, keepReplaced: interpreter.isCalling) }
         case .unresolved:
             let globals = interpreter.globals, name = variable.name
             return { value, _ in globals.define(name, value) }
@@ -185,7 +169,7 @@ struct Compiler {
         case .local(let slot):
             return { frame in frame[slot: slot] }
         case .captured(let depth, let slot):
-            return { frame in frame.ancestor(depth)[slot: slot] }
+            return { frame in frame.captured(depth)[slot: slot] }
         case .global(let index):
             let interpreter = interpreter, file = file
             return { _ in
@@ -231,7 +215,7 @@ struct Compiler {
             let condition = compile(conditionExpr), then = compile(thenExpr), otherwise = compile(elseExpr)
             return { frame in try condition(frame).isTruthy ? try then(frame) : try otherwise(frame) }
         case .call(let calleeExpr, let arguments, let span):
-            let call = compileCall(compile(calleeExpr), calleeExpr.span, arguments, span)
+            let call = compileCall(calleeExpr, arguments, span)
             if case .variable(let callee) = calleeExpr, ListGrowth(rawValue: callee.name) != nil, arguments.count == 2,
                arguments.allSatisfy({ $0.keyword == nil }), case .variable(let list) = arguments[0].value {
                 return compileListGrowth(callee, list: list, item: arguments[1].value, span: span, otherwise: call)
@@ -270,7 +254,7 @@ struct Compiler {
             }
         case .function(let declaration):
             compileFunction(declaration)
-            return { frame in .function(Closure(declaration: declaration, frame: frame)) }
+            return { frame in .function(Closure(declaration: declaration, environment: frame.environment)) }
         }
     }
 
@@ -340,49 +324,60 @@ struct Compiler {
         }
     }
 
-    private func compileCall(_ callee: @escaping Evaluation, _ calleeSpan: Span, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
+    private func compileCall(_ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
         let interpreter = interpreter, file = file
-        let values = arguments.map { compile($0.value) }
-        let isPositional = arguments.allSatisfy { $0.keyword == nil }
-        let site = CallSite(arguments: arguments, values: values, span: span, calleeSpan: calleeSpan, file: file)
-        // One- and two-argument calls keep their argument closures out of an array.
-        if isPositional && values.count == 1 {
-            let first = values[0]
+        let callee = compile(calleeExpr)
+        let site = CallSite(arguments: arguments, values: arguments.map { compile($0.value) }, span: span, calleeSpan: calleeExpr.span, file: file)
+        let general: Evaluation = { frame in try interpreter.call(try callee(frame), at: site, frame) }
+        guard arguments.allSatisfy({ $0.keyword == nil }) else { return general }
+        let arity = arguments.count, bind = compileBinding(arguments)
+        // A global function is called without retaining it: `Globals` keeps a function replaced during
+        // a call alive until the calls end.
+        if case .variable(let variable) = calleeExpr, case .global(let index) = variable.binding {
+            let globals = interpreter.globals
             return { frame in
-                let target = try callee(frame)
-                guard let (closure, newFrame) = Self.frameForFastCall(target, arity: 1) else {
-                    return try interpreter.call(target, at: site, frame)
+                guard let function = globals.function(at: index) else { return try general(frame) }
+                return try function._withUnsafeGuaranteedRef { closure in
+                    guard closure.arity == arity else { return try general(frame) }
+                    return try interpreter.invoke(closure, span, file) { try bind(frame, $0) }
                 }
-                newFrame[slot: 0] = try first(frame)
-                return try interpreter.invoke(closure, newFrame, span, file)
-            }
-        }
-        if isPositional && values.count == 2 {
-            let first = values[0], second = values[1]
-            return { frame in
-                let target = try callee(frame)
-                guard let (closure, newFrame) = Self.frameForFastCall(target, arity: 2) else {
-                    return try interpreter.call(target, at: site, frame)
-                }
-                newFrame[slot: 0] = try first(frame)
-                newFrame[slot: 1] = try second(frame)
-                return try interpreter.invoke(closure, newFrame, span, file)
             }
         }
         return { frame in
             let target = try callee(frame)
-            guard isPositional, let (closure, newFrame) = Self.frameForFastCall(target, arity: values.count) else {
-                return try interpreter.call(target, at: site, frame)
-            }
-            for i in 0..<values.count { newFrame[slot: i] = try values[i](frame) }
-            return try interpreter.invoke(closure, newFrame, span, file)
+            guard case .function(let closure) = target, closure.arity == arity else { return try interpreter.call(target, at: site, frame) }
+            return try interpreter.invoke(closure, span, file) { try bind(frame, $0) }
         }
     }
 
-    /// A fresh frame when `target` is a circ function taking exactly `arity` arguments.
-    @inline(__always) private static func frameForFastCall(_ target: Value, arity: Int) -> (Closure, Frame)? {
-        guard case .function(let closure) = target, closure.declaration.parameters.count == arity else { return nil }
-        return (closure, Frame.make(size: closure.declaration.slotCount, parent: closure.frame))
+    /// Positional arguments evaluated in the caller's frame straight into the callee's slots. Up to
+    /// three are held one by one rather than in an array (see `compileSequence`).
+    private func compileBinding(_ arguments: [CallArgument]) -> (_ caller: Frame, _ callee: Frame) throws -> Void {
+        switch arguments.count {
+        case 0:
+            return { _, _ in }
+        case 1:
+            let first = compile(arguments[0].value)
+            return { caller, callee in callee[slot: 0] = try first(caller) }
+        case 2:
+            let first = compile(arguments[0].value), second = compile(arguments[1].value)
+            return { caller, callee in
+                callee[slot: 0] = try first(caller)
+                callee[slot: 1] = try second(caller)
+            }
+        case 3:
+            let first = compile(arguments[0].value), second = compile(arguments[1].value), third = compile(arguments[2].value)
+            return { caller, callee in
+                callee[slot: 0] = try first(caller)
+                callee[slot: 1] = try second(caller)
+                callee[slot: 2] = try third(caller)
+            }
+        default:
+            let values = arguments.map { compile($0.value) }
+            return { caller, callee in
+                for i in values.indices { callee[slot: i] = try values[i](caller) }
+            }
+        }
     }
 }
 

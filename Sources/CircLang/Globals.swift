@@ -3,7 +3,11 @@ public final class Globals {
     /// Name of each global, by index.
     public private(set) var names: [String] = []
     /// Value of each global, nil while undefined.
-    var values: [Value?] = []
+    private(set) var values: [Value?] = []
+    /// The circ function each global holds, unretained, for calls that borrow it; nil for other values.
+    private var functions: [Unmanaged<Closure>?] = []
+    /// Functions replaced while a call may be borrowing them, alive until `releaseReplaced()`.
+    private var replaced: [Closure] = []
     private var indices: [String: Int] = [:]
 
     /// An empty global table.
@@ -14,6 +18,7 @@ public final class Globals {
         if let index = indices[name] { return index }
         names.append(name)
         values.append(nil)
+        functions.append(nil)
         indices[name] = names.count - 1
         return names.count - 1
     }
@@ -26,8 +31,23 @@ public final class Globals {
 
     /// Defines or replaces a global.
     public func define(_ name: String, _ value: Value) {
-        values[index(of: name)] = value
+        store(value, at: index(of: name), keepReplaced: true)
     }
+
+    /// Sets global `index`. With `keepReplaced`, a circ function it held stays alive until
+    /// `releaseReplaced()`, as a call may be running it without holding it (see `function(at:)`).
+    func store(_ value: Value, at index: Int, keepReplaced: Bool) {
+        if keepReplaced, case .function(let old)? = values[index] { replaced.append(old) }
+        values[index] = value
+        if case .function(let closure) = value { functions[index] = .passUnretained(closure) } else { functions[index] = nil }
+    }
+
+    /// The circ function global `index` holds, unretained: callers use it only while no code
+    /// runs that could release it, or while `store` keeps replaced functions.
+    @inline(__always) func function(at index: Int) -> Unmanaged<Closure>? { functions[index] }
+
+    /// Lets go of the functions kept by `store`, once no call can be borrowing one.
+    func releaseReplaced() { replaced.removeAll() }
 
     /// The value of a global, or nil.
     public subscript(name: String) -> Value? {

@@ -13,6 +13,9 @@ public final class Interpreter: CallContext {
     public static let maxCallDepth = 10_000
 
     private var callDepth = 0
+    /// Whether a circ function is running (code at top level is not).
+    var isCalling: Bool { callDepth > 0 }
+    private let stack = ValueStack()
     private var executedImports: Set<ObjectIdentifier> = []
 
     /// An interpreter over the given globals and builtins.
@@ -25,11 +28,15 @@ public final class Interpreter: CallContext {
     /// Runs a resolved program; `echo` receives the value of each top-level expression statement.
     public func run(_ program: Program, echo: ((Value) -> Void)? = nil) throws(Diagnostic) {
         let steps = compiled(program)
-        let frame = Frame.make(size: program.slotCount, parent: nil)
+        let environment = Environment.make(size: program.slotCount, parent: nil)
+        defer { if !isCalling { globals.releaseReplaced() } }
         do {
-            for (statement, step) in steps {
-                let completion = try step(frame)
-                if let echo, case .expression = statement, case .normal(let value) = completion { echo(value) }
+            try withExtendedLifetime(environment) {
+                let frame = Frame(environment)
+                for (statement, step) in steps {
+                    let completion = try step(frame)
+                    if let echo, case .expression = statement, case .normal(let value) = completion { echo(value) }
+                }
             }
         } catch let diagnostic as Diagnostic {
             throw diagnostic
@@ -61,14 +68,10 @@ public final class Interpreter: CallContext {
             guard arguments.count <= declaration.parameters.count else {
                 throw RuntimeError("\(describe(closure)) takes \(declaration.parameters.count) argument(s) but \(arguments.count) were given")
             }
-            let frame = Frame.make(size: declaration.slotCount, parent: closure.frame)
-            var provided = [Bool](repeating: false, count: declaration.parameters.count)
-            for (i, argument) in arguments.enumerated() {
-                frame[slot: i] = argument
-                provided[i] = true
+            return try invoke(closure, nil, nil) { frame in
+                for (i, argument) in arguments.enumerated() { frame[slot: i] = argument }
+                try fillDefaults(closure, frame, provided: declaration.parameters.indices.map { $0 < arguments.count }, site: nil)
             }
-            try fillDefaults(closure, frame, provided: provided, site: nil)
-            return try invoke(closure, frame, nil, nil)
         case .builtin(let function):
             let values = try bind(function, positional: arguments, keywords: [], site: nil)
             return try function.body(Arguments(values: values, function: function.name, names: function.parameters.map(\.name)), self)
@@ -112,31 +115,51 @@ public final class Interpreter: CallContext {
 
     // MARK: Calls
 
-    /// Runs a circ function's body in a prepared frame.
-    func invoke(_ closure: Closure, _ frame: Frame, _ span: Span?, _ file: SourceFile?) throws -> Value {
+    /// Runs a circ function: makes the frame for its variables (an environment when its body makes
+    /// closures, else a window of the value stack), lets `bind` fill in the parameters, runs the body.
+    @inline(__always)
+    func invoke(_ closure: Closure, _ span: Span?, _ file: SourceFile?, bind: (Frame) throws -> Void) throws -> Value {
         callDepth += 1
         defer { callDepth -= 1 }
-        if callDepth > Self.maxCallDepth || Interrupt.isRequested {
-            let message = Interrupt.isRequested ? "interrupted" : "recursion deeper than \(Self.maxCallDepth) calls"
-            let hint = Interrupt.isRequested ? nil : "check the function's base case"
-            if let span, let file { throw failure(message, at: span, file, hint: hint) }
-            throw RuntimeError(message, hint: hint)
+        if callDepth > Self.maxCallDepth || Interrupt.isRequested { throw callRefused(span, file) }
+        if closure.makesClosures {
+            let environment = Environment.make(size: closure.slotCount, parent: closure.environment)
+            return try withExtendedLifetime(environment) {
+                let frame = Frame(environment)
+                try bind(frame)
+                return Self.value(of: try closure.body(frame))
+            }
         }
-        // Every declaration is compiled with the code that contains it, before any closure of it exists.
-        guard let body = closure.body else { return .null }
-        switch try body(frame) {
-        case .returned(let value), .normal(let value): return value
-        case .breakLoop, .continueLoop: return .null
+        guard let slots = stack.push(closure.slotCount) else { throw callRefused(span, file, stackFull: true) }
+        defer { stack.pop(slots, closure.slotCount) }
+        let frame = Frame(slots: slots, parent: closure.environment)
+        try bind(frame)
+        return Self.value(of: try closure.body(frame))
+    }
+
+    /// A function body's result: what it returned, or nil when it ran off its end.
+    @inline(__always) private static func value(of completion: Completion) -> Value {
+        switch completion {
+        case .returned(let value), .normal(let value): value
+        case .breakLoop, .continueLoop: .null
         }
+    }
+
+    /// Why a call cannot start: Ctrl-C, calls nested too deep, or their variables filling the value stack.
+    private func callRefused(_ span: Span?, _ file: SourceFile?, stackFull: Bool = false) -> Error {
+        let message = Interrupt.isRequested ? "interrupted"
+            : stackFull ? "the running calls' variables fill all \(ValueStack.capacity) slots"
+            : "recursion deeper than \(Self.maxCallDepth) calls"
+        let hint = Interrupt.isRequested ? nil : "check the function's base case"
+        if let span, let file { return failure(message, at: span, file, hint: hint) }
+        return RuntimeError(message, hint: hint)
     }
 
     /// The general call path: keyword arguments, defaults, builtins, and errors.
     func call(_ target: Value, at site: CallSite, _ frame: Frame) throws -> Value {
         switch target {
         case .function(let closure):
-            let newFrame = Frame.make(size: closure.declaration.slotCount, parent: closure.frame)
-            try bindArguments(closure, site, frame, into: newFrame)
-            return try invoke(closure, newFrame, site.span, site.file)
+            return try invoke(closure, site.span, site.file) { newFrame in try bindArguments(closure, site, frame, into: newFrame) }
         case .builtin(let function):
             var positional: [Value] = []
             var keywords: [(String, Value, Span)] = []

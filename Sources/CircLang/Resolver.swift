@@ -8,6 +8,8 @@ public struct Resolver {
         var slotCount: Int
         var loopDepth = 0
         let isTopLevel: Bool
+        /// The function resolved, nil at top level.
+        var declaration: FunctionDecl? = nil
     }
 
     private let globals: Globals
@@ -147,7 +149,8 @@ public struct Resolver {
     }
 
     private mutating func resolveFunction(_ function: FunctionDecl) {
-        functions.append(FunctionScope(blocks: [[:]], slotCount: 0, isTopLevel: false))
+        functions[functions.count - 1].declaration?.makesClosures = true
+        functions.append(FunctionScope(blocks: [[:]], slotCount: 0, isTopLevel: false, declaration: function))
         for parameter in function.parameters {
             _ = declare(parameter.name)
         }

@@ -110,18 +110,27 @@ public struct Record {
     public subscript(name: String) -> Value? { fields.first { $0.name == name }?.value }
 }
 
-/// A function defined in circ, with the frame it closes over.
+/// A function defined in circ, with the environment it closes over.
 public final class Closure {
     /// Its declaration.
     public let declaration: FunctionDecl
-    /// The frame in which it was created (variables captured by reference).
-    let frame: Frame?
+    /// The environment in which it was created (variables captured by reference).
+    let environment: Environment?
     /// The compiled body, read once here rather than from the declaration on every call.
-    let body: Execution?
-    init(declaration: FunctionDecl, frame: Frame?) {
+    let body: Execution
+    /// The number of parameters.
+    let arity: Int
+    /// Slots a call needs (parameters first).
+    let slotCount: Int
+    /// Whether a call keeps its variables in an `Environment` (the body makes closures).
+    let makesClosures: Bool
+    init(declaration: FunctionDecl, environment: Environment?) {
         self.declaration = declaration
-        self.frame = frame
-        self.body = declaration.compiledBody
+        self.environment = environment
+        body = declaration.compiledBody
+        arity = declaration.parameters.count
+        slotCount = declaration.slotCount
+        makesClosures = declaration.makesClosures
     }
 }
 

@@ -59,6 +59,15 @@ import Testing
         #expect(result.error?.message == "recursion deeper than \(Interpreter.maxCallDepth) calls")
     }
 
+    @Test func callsWhoseVariablesFillTheValueStackStop() {
+        // 600 variables a call, 9,000 calls deep: more slots than the value stack has, within the depth limit.
+        let locals = (0..<600).map { "v\($0) = n" }.joined(separator: "; ")
+        let result = run("fn wide(n) { \(locals); if n > 0 { wide(n - 1) } }\nwide(9000)\nprint(\"unreached\")")
+        #expect(result.error?.message == "the running calls' variables fill all 4194304 slots")
+        #expect(result.error?.place?.hasPrefix("test.circ:1:") == true)
+        #expect(result.output.isEmpty)
+    }
+
     @Test func unboundedRecursionThroughMapStopsToo() {
         let result = run("fn f(x) { map([x], f) }\nf(1)")
         #expect(result.error?.message.contains("recursion deeper than") == true)

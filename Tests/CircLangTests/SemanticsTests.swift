@@ -60,6 +60,44 @@ import Testing
     @Test func recursionWorks() {
         #expect(output("fn fib(n) { if n < 2 { return n } return fib(n - 1) + fib(n - 2) }\nprint(fib(15))") == "610")
     }
+
+    @Test func aFunctionMayReplaceItsOwnGlobalWhileRunning() {
+        // The running function is called without being retained; the one it replaces must live on.
+        let program = """
+        fn f(n) {
+          f = fn(x) { "new" + str(x) }
+          big = range(1000)
+          if n > 0 { return [n, f(n - 1), len(big)] }
+          n
+        }
+        print(f(2))
+        print(f(5))
+        g = nil
+        fn g2() { g = fn() { 1 }; g = nil; g = fn() { 2 }; g() }
+        print(g2())
+        """
+        #expect(output(program) == "[2, \"new1\", 1000]\nnew5\n2")
+    }
+
+    @Test func innerFunctionsSeeVariablesOfEveryEnclosingCall() {
+        // Calls that make closures keep their variables on the heap; the others use the value stack.
+        let program = """
+        fn outer(a) {
+          b = a * 10
+          fn middle(c) {
+            fn inner(d) { a + b + c + d }
+            inner(c + 1)
+          }
+          m = middle(100)
+          a = 1000
+          [m, middle(0)]
+        }
+        print(outer(2))
+        fn leaf(x) { y = x + 1; [x, y] }
+        print(map([1, 2], leaf))
+        """
+        #expect(output(program) == "[223, 1021]\n[[1, 2], [2, 3]]")
+    }
 }
 
 @Suite struct ControlFlow {
