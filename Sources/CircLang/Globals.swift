@@ -46,6 +46,12 @@ public final class Globals {
     /// runs that could release it, or while `store` keeps replaced functions.
     @inline(__always) func function(at index: Int) -> Unmanaged<Closure>? { functions[index] }
 
+    /// Whether global `index` holds exactly this builtin (and not one the program put in its place).
+    @inline(__always) func holds(_ builtin: NativeFunction, at index: Int) -> Bool {
+        if case .builtin(let held)? = values[index] { return held === builtin }
+        return false
+    }
+
     /// Lets go of the functions kept by `store`, once no call can be borrowing one.
     func releaseReplaced() { replaced.removeAll() }
 

@@ -100,14 +100,84 @@ func quoted(_ s: String, json: Bool = false) -> String {
     return out + "\""
 }
 
-/// An ordered set of named fields: `{name: "swap", n: 3}`.
+/// An ordered set of named fields: `{name: "swap", n: 3}`. One allocation holds the values, with
+/// the field names in a shared `RecordShape` (every record one literal makes has the same shape),
+/// so a copy retains one object and a field access can remember where it found its field.
 public struct Record {
-    /// The fields in the order written.
-    public var fields: [(name: String, value: Value)]
+    private let storage: RecordStorage
+
     /// A record from fields in order.
-    public init(_ fields: [(name: String, value: Value)]) { self.fields = fields }
+    public init(_ fields: [(name: String, value: Value)]) {
+        storage = RecordStorage.make(shape: RecordShape(names: fields.map(\.name))) { slots in
+            for (i, field) in fields.enumerated() { slots[i] = field.value }
+        }
+    }
+
+    /// A record of `shape` whose values `fill` writes into slots 0..<shape.names.count (nil until written).
+    init(shape: RecordShape, fill: (UnsafeMutablePointer<Value>) throws -> Void) rethrows {
+        storage = try RecordStorage.make(shape: shape, fill: fill)
+    }
+
+    /// The field names in the order written.
+    public var names: [String] { storage.header.names }
+    /// The fields in the order written.
+    public var fields: [(name: String, value: Value)] {
+        storage.withUnsafeMutablePointerToElements { values in names.enumerated().map { ($1, values[$0]) } }
+    }
     /// The value of a field, or nil.
-    public subscript(name: String) -> Value? { fields.first { $0.name == name }?.value }
+    public subscript(name: String) -> Value? { storage.header.index(of: name).map(value(at:)) }
+
+    /// The value of field `name` through `cache`, which remembers the shape and position it was last
+    /// found at; nil when the record has no such field.
+    @inline(__always) func value(of name: String, cache: FieldCache) -> Value? {
+        let shape = storage.header
+        if shape === cache.shape { return value(at: cache.index) }
+        guard let index = shape.index(of: name) else { return nil }
+        (cache.shape, cache.index) = (shape, index)
+        return value(at: index)
+    }
+
+    @inline(__always) private func value(at index: Int) -> Value {
+        storage.withUnsafeMutablePointerToElements { $0[index] }
+    }
+}
+
+/// The field names of records, shared by all records made by one literal.
+final class RecordShape {
+    /// The names in order.
+    let names: [String]
+    init(names: [String]) { self.names = names }
+
+    /// The position of the first field called `name`.
+    func index(of name: String) -> Int? {
+        for i in names.indices where names[i] == name { return i }
+        return nil
+    }
+}
+
+/// Where one field access last found its field: the shape (held, so it cannot be mistaken for a
+/// later shape at the same address) and the position.
+final class FieldCache {
+    var shape: RecordShape?
+    var index = 0
+}
+
+/// A record's shape (the header) and values (the elements).
+final class RecordStorage: ManagedBuffer<RecordShape, Value> {
+    /// Storage of `shape`, its values set to nil and then filled in by `fill`.
+    static func make(shape: RecordShape, fill: (UnsafeMutablePointer<Value>) throws -> Void) rethrows -> RecordStorage {
+        let count = shape.names.count
+        let storage = unsafeDowncast(RecordStorage.create(minimumCapacity: count) { _ in shape }, to: RecordStorage.self)
+        try storage.withUnsafeMutablePointerToElements { values in
+            values.initialize(repeating: .null, count: count)
+            try fill(values)
+        }
+        return storage
+    }
+
+    deinit {
+        _ = withUnsafeMutablePointers { shape, values in Value.deinitialize(values, count: shape.pointee.names.count) }
+    }
 }
 
 /// A function defined in circ, with the environment it closes over.
@@ -144,7 +214,7 @@ extension Value: Equatable {
         case (.string(let a), .string(let b)): a == b
         case (.list(let a), .list(let b)): a == b
         case (.record(let a), .record(let b)):
-            a.fields.count == b.fields.count && a.fields.allSatisfy { field in b[field.name] == field.value }
+            a.names.count == b.names.count && a.fields.allSatisfy { field in b[field.name] == field.value }
         case (.function(let a), .function(let b)): a === b
         case (.builtin(let a), .builtin(let b)): a === b
         case (.native(let a), .native(let b)): a === b || a.isEqual(to: b)

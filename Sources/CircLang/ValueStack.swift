@@ -9,7 +9,7 @@ final class ValueStack {
     private var top = 0
 
     deinit {
-        base.deinitialize(count: top)
+        Value.deinitialize(base, count: top)
         base.deallocate()
     }
 
@@ -17,8 +17,8 @@ final class ValueStack {
     @inline(__always) func push(_ size: Int) -> UnsafeMutablePointer<Value>? {
         guard size <= Self.capacity - top else { return nil }
         let window = base + top
-        // Loops rather than `initialize(repeating:count:)` and `deinitialize(count:)`, which call into
-        // the runtime for any count; the loops inline the work for the few slots a call has.
+        // A loop rather than `initialize(repeating:count:)`, which calls into the runtime for any
+        // count; the loop inlines the work for the few slots a call has.
         for i in 0..<size { (window + i).initialize(to: .null) }
         top += size
         return window
@@ -26,7 +26,21 @@ final class ValueStack {
 
     /// Releases the topmost window, `size` slots at `window`.
     @inline(__always) func pop(_ window: UnsafeMutablePointer<Value>, _ size: Int) {
-        for i in 0..<size { _ = (window + i).move() }
+        Value.deinitialize(window, count: size)
         top -= size
+    }
+}
+
+extension Value {
+    /// Deinitializes `count` values at `start`. Unlike `deinitialize(count:)`, which calls into the
+    /// runtime, it inlines the work and reads only the tag of numbers, booleans and nil, which hold
+    /// no references.
+    @inline(__always) static func deinitialize(_ start: UnsafeMutablePointer<Value>, count: Int) {
+        for i in 0..<count {
+            switch start[i] {
+            case .null, .bool, .number: continue
+            default: _ = (start + i).move()
+            }
+        }
     }
 }

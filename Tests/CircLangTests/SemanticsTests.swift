@@ -119,6 +119,50 @@ import Testing
         #expect(output("for x in [1, 2] { print(x) }\nfor c in \"ab\" { print(c) }\nfor k in {a: 1, b: 2} { print(k) }") == "1\n2\na\nb\na\nb")
     }
 
+    @Test func forOverRangeCountsAsTheListWould() {
+        // `for … in range(…)` counts without building the list; it must visit what the list holds.
+        let program = """
+        for args in [[5], [2, 10, 3], [5, 0, -2], [3, nil], [0.5, 2, 0.5], [-3]] {
+          seen = []
+          if len(args) == 1 { for i in range(args[0]) { append(seen, i) } }
+          if len(args) == 2 { for i in range(args[0], args[1]) { append(seen, i) } }
+          if len(args) == 3 { for i in range(args[0], args[1], args[2]) { append(seen, i) } }
+          listed = if len(args) == 1 { range(args[0]) } else if len(args) == 2 { range(args[0], args[1]) } else { range(args[0], args[1], args[2]) }
+          print(seen == listed, seen)
+        }
+        """
+        #expect(output(program) == """
+        true [0, 1, 2, 3, 4]
+        true [2, 5, 8]
+        true [5, 3, 1]
+        true [0, 1, 2]
+        true [0.5, 1, 1.5]
+        true []
+        """)
+    }
+
+    @Test func forOverRangeReportsTheBuiltinsErrorsAndHonoursARedefinition() {
+        let loop = run("for i in range(\"a\") { }").error, call = run("xs = range(\"a\")").error
+        #expect(loop?.message == call?.message && loop?.message.contains("expects number") == true)
+        #expect(loop?.place == "test.circ:1:16" && call?.place == "test.circ:1:12")
+        #expect(run("for i in range(1, 5, 0) { }").error?.message == "range: step must not be 0")
+        #expect(output("range = fn(n) { [\"mine\", n] }\nfor i in range(3) { print(i) }") == "mine\n3")
+    }
+
+    @Test func fieldAccessFollowsEachRecordsOwnFields() {
+        // One access site meets records of different shapes: literals, a JSON-like record, a missing field.
+        let program = """
+        rs = [{a: 1, b: 2}, {b: 3, a: 4}, {a: 5}, {a: 6, b: 7}]
+        for r in rs { print(r.a) }
+        fn b_of(r) { r.b }
+        print(b_of(rs[0]), b_of(rs[1]))
+        b_of(rs[2])
+        """
+        let result = run(program)
+        #expect(result.output == "1\n4\n5\n6\n2 3")
+        #expect(result.error?.message == "record has no field 'b'")
+    }
+
     @Test func returnFromInsideALoop() {
         #expect(output("fn first(xs) { for x in xs { if x > 1 { return x } } nil }\nprint(first([1, 5, 9]))") == "5")
     }

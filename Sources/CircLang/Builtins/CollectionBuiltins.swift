@@ -5,13 +5,9 @@ enum CollectionBuiltins {
             NativeFunction("range", [Parameter("a", .number), Parameter("b", .number, default: .null),
                                      Parameter("step", .number, default: .number(1))], returns: "list",
                            doc: "range(n) is [0, …, n-1]; range(a, b[, step]) counts from a up to (not including) b.") { args, _ in
-                var (start, end) = (0.0, try args.number(0))
-                if case .number(let b) = args[1] { (start, end) = (end, b) }
-                let step = try args.number(2)
-                guard step != 0 else { throw RuntimeError("range: step must not be 0") }
-                let count = max(0, ((end - start) / step).rounded(.up))
-                guard count <= 100_000_000 else { throw RuntimeError("range: \(formatNumber(count)) elements is too many") }
-                return .list((0..<Int(count)).map { .number(start + Double($0) * step) })
+                let b: Double? = if case .number(let b) = args[1] { b } else { nil }
+                let range = try NumberRange(try args.number(0), b, step: try args.number(2))
+                return .list((0..<range.count).map { .number(range[$0]) })
             },
             NativeFunction("map", [Parameter("xs", .list), Parameter("f", .function)], returns: "list",
                            doc: "The list of f(x) for each x in xs.") { args, context in
@@ -115,4 +111,26 @@ extension CollectionBuiltins {
         guard let items = try value.elements() else { throw RuntimeError("\(function): cannot loop over a \(value.typeName)") }
         return items
     }
+}
+
+/// The numbers `range(a, b, step)` counts, without the list: `for` loops over a range walk it.
+struct NumberRange {
+    /// The first number.
+    let start: Double
+    /// The difference between neighbours.
+    let step: Double
+    /// How many numbers.
+    let count: Int
+
+    /// `range(a)` counts from 0 up to a; `range(a, b, step)` from a up to (not including) b.
+    init(_ a: Double, _ b: Double?, step: Double) throws {
+        let (start, end) = b.map { (a, $0) } ?? (0, a)
+        guard step != 0 else { throw RuntimeError("range: step must not be 0") }
+        let count = max(0, ((end - start) / step).rounded(.up))
+        guard count <= 100_000_000 else { throw RuntimeError("range: \(formatNumber(count)) elements is too many") }
+        (self.start, self.step, self.count) = (start, step, Int(count))
+    }
+
+    /// The number at `index`.
+    @inline(__always) subscript(index: Int) -> Double { start + Double(index) * step }
 }
