@@ -36,6 +36,10 @@ public struct DiscoveryOptions: Sendable {
     public var seed: UInt64 = 1
     /// Training samples the builtin draws for it.
     public var samples = 1000
+    /// When set, each batch is run as two halves at once, one per core, their mask gradients then
+    /// added in a fixed order (weighted by their target tokens): one hand-off per step instead of
+    /// one per op, which small batches need to use the second core. Not with resample ablation.
+    public var parallelHalves = false
     /// Defaults of DESIGN.md's known-good settings.
     public init() {}
 
@@ -48,6 +52,7 @@ public struct DiscoveryOptions: Sendable {
         guard method != .cs else { return }
         (samples, batchSize, epochs, learningRate, temperatureCurve) = (256, 16, 16, 0.2, 3)
         (patience, stableTemperature, tolerance) = (2, 20, 0.02)
+        parallelHalves = true
     }
 }
 
@@ -146,7 +151,7 @@ public enum Discovery {
     /// logit stops it with `NonFiniteLoss`.
     static func optimise<Learner: MaskLearning>(_ learner: Learner, options: DiscoveryOptions,
                                                 onEpoch: (DiscoveryEpoch, Learner.Masks) -> Void, shouldStop: () -> Bool) throws(NonFiniteLoss) -> Learner.Masks? {
-        let batchCount = learner.targets.batches.count
+        let batchCount = learner.stepCount
         let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batchCount)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
         var order = Array(0..<batchCount)
@@ -226,6 +231,8 @@ protocol MaskLearning: AnyObject {
     var masks: Masks { get }
     /// The task's batches and soft targets.
     var targets: TargetDistributions { get }
+    /// Steps per epoch.
+    var stepCount: Int { get }
     /// One update on batch `i`; returns its loss, or NaN when a gradient is too large for AdamW (no update).
     func step(_ i: Int, learningRate: Float) -> Double
 }
@@ -238,12 +245,25 @@ final class TargetDistributions {
     private let targets: [[Float]]
     private let weights: [[Float]]
 
-    /// Batches of `batchSize` over the examples and `model`'s distributions on each.
-    init(_ model: TransformerModel, examples: [Example], batchSize: Int) {
-        batches = Discovery.batches(examples, size: batchSize)
-        targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+    /// Batches of `batchSize` over the examples and `model`'s distributions on each; with
+    /// `batchPerCore`, each batch is run wholly on one core (the grain of `parallelHalves`).
+    init(_ model: TransformerModel, examples: [Example], batchSize: Int, batchPerCore: Bool = false) {
+        let batches = Discovery.batches(examples, size: batchSize)
+        self.batches = batches
+        if batchPerCore {
+            var targets = [[Float]](repeating: [], count: batches.count)
+            targets.withUnsafeMutableBufferPointer { targets in
+                parallelFor(batches.count) { i in targets[i] = Threads.serially { Discovery.probabilities(model, batches[i], masks: nil) } }
+            }
+            self.targets = targets
+        } else {
+            targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+        }
         weights = batches.map(Discovery.rowWeights)
     }
+
+    /// The target tokens (non-pad target positions) of batch `i`.
+    func tokenCount(_ i: Int) -> Float { weights[i].reduce(0, +) }
 
     /// Runs `model` (with node masks, if any) on batch `i`: the soft cross-entropy against the
     /// targets, its gradient with respect to the logits, and the pass for the backward.
@@ -256,46 +276,6 @@ final class TargetDistributions {
         let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
                                      dlogits: &dLogits, rows: rows, classes: v)
         return (loss, dLogits, pass)
-    }
-}
-
-/// The optimisation state of node-level discovery: masks, the soft targets, and AdamW on the
-/// mask logits. Weights stay frozen.
-public final class MaskTrainer: MaskLearning {
-    /// The model whose nodes are masked.
-    public let model: TransformerModel
-    /// The masks being learnt.
-    public let masks: NodeMasks
-    let targets: TargetDistributions
-    private let optimizer: AdamW
-    private let lambda: Float
-
-    /// Masks at `maskInit` (or at `initialLogits`), ablating like `template` (or as the options say,
-    /// on the examples), and the base model's distributions on every batch.
-    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablatingLike template: NodeMasks? = nil, initialLogits: [Float]? = nil) {
-        self.model = model
-        self.masks = NodeMasks(config: model.config, initial: options.maskInit)
-        self.targets = TargetDistributions(model, examples: examples, batchSize: options.batchSize)
-        if let initialLogits { masks.logits = initialLogits }
-        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed))
-        self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
-        self.lambda = options.lambda
-    }
-
-    /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.
-    public func step(_ i: Int, learningRate: Float) -> Double {
-        let (loss, dLogits, pass) = targets.loss(model, batch: i, masks: masks)
-        masks.gradients = [Float](repeating: 0, count: masks.logits.count)
-        model.backward(pass, dLogits: dLogits, grads: nil)
-        var penalty = 0.0
-        for j in masks.logits.indices {
-            let m = masks.mask(j)
-            penalty += Double(m)
-            masks.gradients[j] += lambda * masks.temperature * m * (1 - m)
-        }
-        guard AdamW.isSafe(masks.gradients) else { return .nan }
-        optimizer.update(&masks.logits, grads: masks.gradients, learningRate: learningRate)
-        return loss + Double(lambda) * penalty
     }
 }
 

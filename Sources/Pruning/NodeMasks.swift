@@ -42,6 +42,14 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         self.index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     }
 
+    /// Masks with the logits, temperature and ablation of `other` and gradients of their own: what a
+    /// half batch run on another core accumulates into.
+    public init(sharing other: NodeMasks) {
+        (names, width, logits, ablation, donors) = (other.names, other.width, other.logits, other.ablation, other.donors)
+        (temperature, isBinary, index) = (other.temperature, other.isBinary, other.index)
+        gradients = [Float](repeating: 0, count: other.logits.count)
+    }
+
     /// The mask value of unit j of block b.
     @inline(__always) func mask(_ position: Int) -> Float {
         if isBinary { return logits[position] > 0 ? 1 : 0 }

@@ -68,6 +68,8 @@ public final class WeightMaskTrainer: MaskLearning {
     private let working: TransformerModel
     private let grads: ParameterSet
     let targets: TargetDistributions
+    /// One step per batch.
+    var stepCount: Int { targets.batches.count }
     private let optimizer: AdamW
     private let lambda: Float
 

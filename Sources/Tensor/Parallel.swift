@@ -1,3 +1,4 @@
+import CFloatControl
 import Dispatch
 
 /// Runs `body(i)` for i in 0..<count on all cores, in contiguous chunks.
@@ -33,6 +34,16 @@ public enum Threads {
         let outer = pthread_getspecific(serialKey)
         pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
         defer { pthread_setspecific(serialKey, outer) }
+        return body()
+    }
+
+    /// Runs `body` with subnormal floats flushed to zero on this thread (x86's FTZ and DAZ), so that
+    /// products of tiny numbers (a hardened mask's gradient) do not take the slow microcode path.
+    /// Results differ from the default where a subnormal arises, so callers use it for all of a
+    /// computation's threads or none.
+    public static func flushingSubnormals<T>(_ body: () -> T) -> T {
+        let was = circ_flush_subnormals(1)
+        defer { _ = circ_flush_subnormals(was) }
         return body()
     }
 

@@ -145,8 +145,15 @@ private let doubling = """
     }
 
     @Test func numbersDoNotDependOnTheThreadCount() throws {
-        // Products big enough to be split over the cores, with an odd row count.
-        let code = "m = model()\nc = random_circuit(discover(m, \"copy\", method=\"attribution\", n=40, cache=false), seed=3)\nprint(eval(c, \"copy\", n=37))"
+        // Products big enough to be split over the cores, with an odd row count; and auto, whose steps
+        // run two half batches at once, with subnormals flushed, its losses printed in full.
+        let code = """
+            m = model()
+            c = random_circuit(discover(m, "copy", method="attribution", n=40, cache=false), seed=3)
+            print(eval(c, "copy", n=37))
+            a = discover(m, "copy", method="auto", n=56, epochs=4, cache=false)
+            print(a.kept, map(a.curve, fn(e) { e.loss }))
+            """
         func run(_ threads: String) throws -> String {
             let process = Process(), out = Pipe()
             process.executableURL = URL(fileURLWithPath: circExecutable)
