@@ -11,6 +11,7 @@ enum Discovering {
     static let nodeLambda: Float = 1e-4
     /// Default sparsity weight per weight mask: a weight's share of the output is far smaller than a unit's.
     static let weightLambda: Float = 1e-5
+
     /// Held-out training samples (after the first n) on which attribution's bisection evaluates circuits.
     static let heldOutSize = 200
 
@@ -43,13 +44,16 @@ enum Discovering {
                           "level": level.rawValue,
                           "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
                           "data": data.key]
-        if method != .cs {
+        if method == .attribution {
             parameters["target"] = "\(target)"
+            parameters["held_out"] = "samples \(n + 1)–\(n + heldOutSize)"
+        }
+        if method != .cs {
             parameters["patience"] = options.patience.map(String.init) ?? "none"
             parameters["stable_temp"] = "\(options.stableTemperature)"
             parameters["tolerance"] = "\(options.tolerance)"
             parameters["temperature_curve"] = "\(options.temperatureCurve)"
-            parameters["held_out"] = "samples \(n + 1)–\(n + heldOutSize)"
+            parameters["fast_methods_version"] = String(DiscoveryOptions.fastMethodsVersion)
         }
         let useCache = args["cache"] == .bool(true)
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
@@ -70,7 +74,7 @@ enum Discovering {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
             case (.node, _):
-                let heldOut = try Training.encode(data.heldOut(after: n, count: heldOutSize), model: model)
+                let heldOut = method == .attribution ? try Training.encode(data.heldOut(after: n, count: heldOutSize), model: model) : []
                 var observer = DiscoveryObserver()
                 observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
                 observer.probed = { count, faithfulness in

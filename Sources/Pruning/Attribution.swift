@@ -1,5 +1,6 @@
 import Foundation
 import Randomness
+import Tensor
 import Transformer
 
 /// Attribution patching: a first-order estimate, from one forward and backward pass per batch with
@@ -15,16 +16,23 @@ public enum Attribution {
         let masks = NodeMasks(config: model.config, initial: 1)
         masks.isBinary = true
         masks.ablate(like: template)
-        masks.maskEffects = [Double](repeating: 0, count: masks.logits.count)
-        for (i, batch) in batches.enumerated() {
+        var scores = [Double](repeating: 0, count: masks.logits.count)
+        // As many batches at a time as there are cores, each wholly on one; their effects added in batch order.
+        for first in stride(from: 0, to: batches.count, by: Threads.count) {
             if shouldStop() { return nil }
-            var random = SeededRandom(seed: 0)
-            let pass = model.forward(batch, masks: masks, random: &random)
-            let dLogits = targetMarginGradient(batch, classes: model.config.targetVocabulary)
-            model.backward(pass, dLogits: dLogits, grads: nil)
-            onBatch(i + 1)
+            let round = first..<min(first + Threads.count, batches.count)
+            let effects = Discovery.batchPerCore(round.count) { k in
+                let batch = batches[round.lowerBound + k], learner = NodeMasks(sharing: masks)
+                learner.maskEffects = [Double](repeating: 0, count: masks.logits.count)
+                var random = SeededRandom(seed: 0)
+                let pass = model.forward(batch, masks: learner, random: &random)
+                model.backward(pass, dLogits: targetMarginGradient(batch, classes: model.config.targetVocabulary), grads: nil)
+                return learner.maskEffects ?? []
+            }
+            for batchEffects in effects { for j in scores.indices { scores[j] += batchEffects[j] } }
+            onBatch(round.upperBound)
         }
-        return masks.maskEffects
+        return scores
     }
 
     /// ∂L/∂logits [B·T, V] of L = mean over non-pad target tokens of −(z_target − mean of z).

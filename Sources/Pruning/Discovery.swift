@@ -36,6 +36,10 @@ public struct DiscoveryOptions: Sendable {
     public var seed: UInt64 = 1
     /// Training samples the builtin draws for it.
     public var samples = 1000
+    /// The rounding of the attribution-based methods (`attribution`, `auto`), as a version for the
+    /// cache key: raised when a change makes them give different bits, as `Numerics.version` is for
+    /// the engine. 2: batches run a whole batch per core, and `auto` its steps as parallel halves.
+    public static let fastMethodsVersion = 2
     /// When set, each batch is run as two halves at once, one per core, their mask gradients then
     /// added in a fixed order (weighted by their target tokens): one hand-off per step instead of
     /// one per op, which small batches need to use the second core. Not with resample ablation.
@@ -53,6 +57,7 @@ public struct DiscoveryOptions: Sendable {
         (samples, batchSize, epochs, learningRate, temperatureCurve) = (256, 16, 16, 0.2, 3)
         (patience, stableTemperature, tolerance) = (2, 20, 0.02)
         parallelHalves = true
+        if method == .auto { samples = 224 }
     }
 }
 
@@ -72,6 +77,16 @@ public enum Discovery {
     static func chunks(_ examples: [Example], size: Int) -> [[Example]] {
         let sorted = examples.sorted { ($0.source.count, $0.target.count) < ($1.source.count, $1.target.count) }
         return stride(from: 0, to: sorted.count, by: size).map { Array(sorted[$0..<min(sorted.count, $0 + size)]) }
+    }
+
+    /// `work(i)` for batches 0..<count, each run wholly on one core (its ops not split again), the
+    /// cores taking the batches in turn; the results in batch order, the same on any core count.
+    static func batchPerCore<T>(_ count: Int, _ work: (Int) -> T) -> [T] {
+        var results = [T?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { results in
+            parallelFor(count) { i in results[i] = Threads.serially { work(i) } }
+        }
+        return results.map { $0! }
     }
 
     /// Fixed batches of similar lengths over the examples.
@@ -251,11 +266,7 @@ final class TargetDistributions {
         let batches = Discovery.batches(examples, size: batchSize)
         self.batches = batches
         if batchPerCore {
-            var targets = [[Float]](repeating: [], count: batches.count)
-            targets.withUnsafeMutableBufferPointer { targets in
-                parallelFor(batches.count) { i in targets[i] = Threads.serially { Discovery.probabilities(model, batches[i], masks: nil) } }
-            }
-            self.targets = targets
+            targets = Discovery.batchPerCore(batches.count) { Discovery.probabilities(model, batches[$0], masks: nil) }
         } else {
             targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
         }
@@ -314,6 +325,11 @@ public struct CircuitScore: Sendable {
     /// JSD and KL(base ‖ circuit), in nats, summed over scored target tokens.
     struct Sums {
         var jsd = 0.0, kl = 0.0, tokens = 0
+
+        /// Adds another batch's sums.
+        mutating func add(_ other: Sums) {
+            (jsd, kl, tokens) = (jsd + other.jsd, kl + other.kl, tokens + other.tokens)
+        }
 
         /// Adds the non-pad rows of a batch that `counts` admits, given the base and circuit
         /// distributions [rows, v] on it.

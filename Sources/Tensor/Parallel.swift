@@ -29,7 +29,8 @@ public enum Threads {
     /// Parts a sum over rows is split into: fixed, so that results do not depend on the core count.
     public static let reductionParts = 2
     /// Runs `body` with every op it calls on this thread alone: for work already split across the
-    /// cores at a coarser grain, whose ops are too small to be worth splitting again.
+    /// cores at a coarser grain, whose ops are too small to be worth splitting again. Products are
+    /// then one sgemm call each, not two fixed halves, so their low bits differ from a split run.
     public static func serially<T>(_ body: () -> T) -> T {
         let outer = pthread_getspecific(serialKey)
         pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))

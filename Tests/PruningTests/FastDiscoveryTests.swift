@@ -58,8 +58,9 @@ import Transformer
 
     @Test func stoppingInAnyPhaseYieldsNoCircuit() throws {
         let train = copyExamples(.train, 456)
-        // 256 samples: 4 scoring batches, then about 7 bisection probes, then 16 steps an epoch.
-        for (polls, method, phase) in [(2, DiscoveryMethod.auto, "scoring"), (8, .auto, "searching"), (40, .auto, "sparsifying"), (8, .attribution, "searching")] {
+        // 256 samples: 4 scoring batches (polled once per round of one batch per core), then attribution's
+        // bisection probes or auto's 16 steps an epoch (auto makes no probes).
+        for (polls, method, phase) in [(1, DiscoveryMethod.auto, "scoring"), (40, .auto, "sparsifying"), (8, .attribution, "searching")] {
             var calls = 0, phases: [String] = []
             var observer = DiscoveryObserver()
             observer.scored = { _, _ in phases.append("scoring") }
@@ -95,9 +96,9 @@ import Transformer
         print("tiny copy model: cs kept \(cs.keptFraction) faithfulness \(csFaithfulness); auto kept \(auto.keptFraction) faithfulness \(autoFaithfulness), IoU \(overlap) (cs seeds 1 and 2: \(seedOverlap)), \(epochs) epochs")
         #expect(autoFaithfulness >= 0.99 || autoFaithfulness >= csFaithfulness - 0.005)
         #expect(abs(auto.keptFraction - cs.keptFraction) <= 0.15 * cs.keptFraction)
-        // The bar is 0.85; auto reaches 0.83 here while two cs seeds reach 0.94, so auto finds a
-        // near but different circuit (docs/discovery.md). This bound guards that level, not the bar.
-        #expect(overlap >= 0.8)
+        // The bar: auto reaches 0.90 here (two cs seeds: 0.94). On the default model it does
+        // not (0.64–0.83, docs/discovery.md).
+        #expect(overlap >= 0.85)
         #expect(epochs <= options.epochs)
     }
 }

@@ -20,7 +20,9 @@ public enum Matmul {
                         transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, Int32(lda),
                         b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
         }
-        guard m * n * k >= 1 << 18 && m >= 16 else { return multiply(0..<m) }
+        // Work already split at a coarser grain (`Threads.serially`) multiplies in one call: a second
+        // call would pack B again.
+        guard m * n * k >= 1 << 18 && m >= 16 && !Threads.isSerialHere else { return multiply(0..<m) }
         let blocks = rowBlocks(m)
         parallelFor(blocks.count) { multiply(blocks[$0]) }
     }
