@@ -35,6 +35,11 @@ struct Compiler {
             }
         case .conditional(let conditionExpr, let thenBlock, let elseBranch, _):
             let condition = compileCondition(conditionExpr)
+            // `if c { return e }`, a recursion's base case, returns from this closure.
+            if elseBranch == nil, thenBlock.statements.count == 1, case .returnValue(let valueExpr?, _) = thenBlock.statements[0] {
+                let value = compile(valueExpr)
+                return { frame in try condition(frame) ? .returned(try value(frame)) : .normal(.null) }
+            }
             let thenPart = compile(thenBlock)
             guard let elseBranch else {
                 return { frame in try condition(frame) ? try thenPart(frame) : .normal(.null) }
