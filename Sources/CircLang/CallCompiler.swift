@@ -2,11 +2,11 @@
 /// slots); keyword arguments, defaults, builtins and errors go through `Interpreter.call`.
 extension Compiler {
     func compileCall(_ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
-        let interpreter = interpreter, file = file
         let callee = compile(calleeExpr)
-        let site = CallSite(arguments: arguments, values: arguments.map { compile($0.value) }, span: span, calleeSpan: calleeExpr.span, file: file)
-        let general: Evaluation = { frame in try interpreter.call(try callee(frame), at: site, frame) }
-        guard arguments.allSatisfy({ $0.keyword == nil }) else { return general }
+        guard arguments.allSatisfy({ $0.keyword == nil }) else { return compileGeneralCall(callee, calleeExpr, arguments, span) }
+        // The general path compiles the arguments again, so only once a call needs it: compiled up
+        // front, each level of nested calls f(g(h(…))) would double the work.
+        let general = lazily { [self] in compileGeneralCall(callee, calleeExpr, arguments, span) }
         let values = arguments.map(\.value)
         switch values.count {
         case 0: return compileFastCall(calleeExpr, callee, NoArguments(), span, otherwise: general)
@@ -14,6 +14,25 @@ extension Compiler {
         case 2: return compileFastCall(calleeExpr, callee, TwoArguments(self, values), span, otherwise: general)
         case 3: return compileFastCall(calleeExpr, callee, ThreeArguments(self, values), span, otherwise: general)
         default: return compileFastCall(calleeExpr, callee, ManyArguments(self, values), span, otherwise: general)
+        }
+    }
+
+    /// Any call through `Interpreter.call`: keyword arguments, defaults, builtins, errors.
+    private func compileGeneralCall(_ callee: @escaping Evaluation, _ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
+        let interpreter = interpreter
+        let site = CallSite(arguments: arguments, values: arguments.map { compile($0.value) }, span: span, calleeSpan: calleeExpr.span, file: file)
+        return { frame in try interpreter.call(try callee(frame), at: site, frame) }
+    }
+
+    /// An evaluation that `make` compiles the first time it runs: for fallbacks most runs never take.
+    func lazily(_ make: @escaping () -> Evaluation) -> Evaluation {
+        final class Compiled { var evaluation: Evaluation? }
+        let compiled = Compiled()
+        return { frame in
+            if let evaluation = compiled.evaluation { return try evaluation(frame) }
+            let evaluation = make()
+            compiled.evaluation = evaluation
+            return try evaluation(frame)
         }
     }
 

@@ -170,12 +170,12 @@ struct Compiler {
             let condition = compile(conditionExpr), then = compile(thenExpr), otherwise = compile(elseExpr)
             return { frame in try condition(frame).isTruthy ? try then(frame) : try otherwise(frame) }
         case .call(let calleeExpr, let arguments, let span):
-            let call = compileCall(calleeExpr, arguments, span)
             if case .variable(let callee) = calleeExpr, ListGrowth(rawValue: callee.name) != nil, arguments.count == 2,
                arguments.allSatisfy({ $0.keyword == nil }), case .variable(let list) = arguments[0].value {
-                return compileListGrowth(callee, list: list, item: arguments[1].value, span: span, otherwise: call)
+                return compileListGrowth(callee, list: list, item: arguments[1].value, span: span,
+                                         otherwise: lazily { [self] in compileCall(calleeExpr, arguments, span) })
             }
-            return call
+            return compileCall(calleeExpr, arguments, span)
         case .unary(let op, let operandExpr, let span):
             let operand = compile(operandExpr)
             if op == .negate {

@@ -2,7 +2,7 @@
 extension Compiler {
     func compileFor(_ variable: VariableRef, _ sequenceExpr: Expr, _ body: Block, _ span: Span) -> Execution {
         let interpreter = interpreter, file = file
-        let sequence = compile(sequenceExpr), store = compileStore(variable), step = compile(body)
+        let store = compileStore(variable), step = compile(body)
         let overElements: (Frame, Value) throws -> Completion = { frame, value in
             let elements = try interpreter.elements(of: value, span: sequenceExpr.span, file)
             return try elements.withUnsafeBufferPointer { elements in
@@ -12,8 +12,11 @@ extension Compiler {
         guard case .call(.variable(let callee), let arguments, let callSpan) = sequenceExpr, callee.name == "range",
               case .global(let index) = callee.binding, let range = interpreter.registry.functions["range"],
               (1...3).contains(arguments.count), arguments.allSatisfy({ $0.keyword == nil }) else {
+            let sequence = compile(sequenceExpr)
             return { frame in try overElements(frame, try sequence(frame)) }
         }
+        // The call itself is needed only when `range` is not the builtin: compiled then, not twice up front.
+        let sequence = lazily { [self] in compile(sequenceExpr) }
         let globals = interpreter.globals, values = arguments.map { compile($0.value) }
         return { frame in
             guard globals.holds(range, at: index) else { return try overElements(frame, try sequence(frame)) }

@@ -54,6 +54,14 @@ import Testing
         #expect(run(source).error?.message.contains("nesting deeper than") == true)
     }
 
+    @Test func deeplyNestedCallsCompileOnce() {
+        // Each call's general path compiles its arguments only when first needed; compiled up front,
+        // every level doubled the work (2^100 here) and this never finished.
+        let calls = String(repeating: "f(", count: 100) + "1" + String(repeating: ")", count: 100)
+        let program = "fn f(x) { x }\nprint(\(calls))\nxs = []\nappend(xs, \(calls))\nfor i in range(\(calls)) { print(xs[i]) }"
+        #expect(output(program) == "1\n1")
+    }
+
     @Test func unboundedRecursionStopsAtTheDepthLimit() {
         let result = run("fn down(n) { down(n + 1) }\ndown(0)")
         #expect(result.error?.message == "recursion deeper than \(Interpreter.maxCallDepth) calls")
