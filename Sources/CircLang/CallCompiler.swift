@@ -54,14 +54,16 @@ extension Compiler {
         _ calleeExpr: Expr, _ callee: @escaping Evaluation, _ arguments: Arguments, _ span: Span, otherwise general: @escaping Evaluation
     ) -> Evaluation {
         let interpreter = interpreter, file = file, arity = Arguments.count ?? arguments.count
-        // A global function is called without retaining it: `Globals` keeps a function replaced during
-        // a call alive until the calls end.
+        // A global function is called without retaining it; the run is counted on it instead, and
+        // `Globals` keeps a function replaced while it runs alive until the calls end.
         if case .variable(let variable) = calleeExpr, case .global(let index) = variable.binding {
             let globals = interpreter.globals
             return { frame in
                 guard let function = globals.function(at: index) else { return try general(frame) }
                 return try function._withUnsafeGuaranteedRef { closure in
                     guard closure.arity == arity else { return try general(frame) }
+                    closure.borrowedCalls += 1
+                    defer { closure.borrowedCalls -= 1 }
                     return try interpreter.invoke(closure, span, file) { try arguments.bind(frame, into: $0.slots) }
                 }
             }

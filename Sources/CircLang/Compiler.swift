@@ -120,8 +120,8 @@ struct Compiler {
         case .captured(let depth, let slot):
             return { value, frame in frame.captured(depth)[slot: slot] = value }
         case .global(let index):
-            let interpreter = interpreter, globals = interpreter.globals
-            return { value, _ in globals.store(value, at: index, keepReplaced: interpreter.isCalling) }
+            let globals = interpreter.globals
+            return { value, _ in globals.store(value, at: index) }
         case .unresolved:
             let globals = interpreter.globals, name = variable.name
             return { value, _ in globals.define(name, value) }

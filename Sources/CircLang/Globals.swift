@@ -6,7 +6,7 @@ public final class Globals {
     private(set) var values: [Value?] = []
     /// The circ function each global holds, unretained, for calls that borrow it; nil for other values.
     private var functions: [Unmanaged<Closure>?] = []
-    /// Functions replaced while a call may be borrowing them, alive until `releaseReplaced()`.
+    /// Functions replaced while a call was running them unretained, alive until `releaseReplaced()`.
     private var replaced: [Closure] = []
     private var indices: [String: Int] = [:]
 
@@ -31,19 +31,19 @@ public final class Globals {
 
     /// Defines or replaces a global.
     public func define(_ name: String, _ value: Value) {
-        store(value, at: index(of: name), keepReplaced: true)
+        store(value, at: index(of: name))
     }
 
-    /// Sets global `index`. With `keepReplaced`, a circ function it held stays alive until
-    /// `releaseReplaced()`, as a call may be running it without holding it (see `function(at:)`).
-    func store(_ value: Value, at index: Int, keepReplaced: Bool) {
-        if keepReplaced, case .function(let old)? = values[index] { replaced.append(old) }
+    /// Sets global `index`. A circ function it held that a call is running unretained (see
+    /// `function(at:)`) stays alive until `releaseReplaced()`; any other is let go now.
+    func store(_ value: Value, at index: Int) {
+        if case .function(let old)? = values[index], old.borrowedCalls > 0 { replaced.append(old) }
         values[index] = value
         if case .function(let closure) = value { functions[index] = .passUnretained(closure) } else { functions[index] = nil }
     }
 
-    /// The circ function global `index` holds, unretained: callers use it only while no code
-    /// runs that could release it, or while `store` keeps replaced functions.
+    /// The circ function global `index` holds, unretained: a caller that runs it counts the run in
+    /// `Closure.borrowedCalls`, so that `store` keeps it alive if the global is replaced meanwhile.
     @inline(__always) func function(at index: Int) -> Unmanaged<Closure>? { functions[index] }
 
     /// Whether global `index` holds exactly this builtin (and not one the program put in its place).

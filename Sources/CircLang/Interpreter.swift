@@ -13,8 +13,6 @@ public final class Interpreter: CallContext {
     public static let maxCallDepth = 10_000
 
     private var callDepth = 0
-    /// Whether a circ function is running (code at top level is not).
-    var isCalling: Bool { callDepth > 0 }
     private let stack = ValueStack()
     private var executedImports: Set<ObjectIdentifier> = []
 
@@ -29,7 +27,7 @@ public final class Interpreter: CallContext {
     public func run(_ program: Program, echo: ((Value) -> Void)? = nil) throws(Diagnostic) {
         let steps = compiled(program)
         let environment = Environment.make(size: program.slotCount, parent: nil)
-        defer { if !isCalling { globals.releaseReplaced() } }
+        defer { if callDepth == 0 { globals.releaseReplaced() } }
         do {
             try withExtendedLifetime(environment) {
                 let frame = Frame(environment)

@@ -194,6 +194,8 @@ public final class Closure {
     let slotCount: Int
     /// Whether a call keeps its variables in an `Environment` (the body makes closures).
     let makesClosures: Bool
+    /// Calls running it through a global without retaining it (see `Globals.function(at:)`).
+    var borrowedCalls = 0
     init(declaration: FunctionDecl, environment: Environment?) {
         self.declaration = declaration
         self.environment = environment
