@@ -34,12 +34,15 @@ extension Compiler {
     }
 
     /// `left op right` computed inline when both are numbers; `local op number` (as in `n - 1`)
-    /// reads the slot directly.
+    /// reads the slot directly. Other operands go to `Operators.binary` as evaluated: evaluating them
+    /// again would repeat their side effects (and compiling them again double the work per level).
     private func compileNumeric<Operation: NumberOperation>(
         _: Operation.Type, _ op: BinaryOperator, _ leftExpr: Expr, _ rightExpr: Expr, _ span: Span
     ) -> Evaluation {
-        let general = compileGeneral(op, compile(leftExpr), compile(rightExpr), span)
+        let interpreter = interpreter, file = file
         if let (slot, constant) = Self.localAndConstant(leftExpr, rightExpr) {
+            // Reading a slot and a literal again has no effects.
+            let general = compileGeneral(op, compile(leftExpr), compile(rightExpr), span)
             return { frame in
                 if case .number(let x) = frame[slot: slot] { return Operation.value(x, constant) }
                 return try general(frame)
@@ -49,7 +52,7 @@ extension Compiler {
         return { frame in
             let a = try left(frame), b = try right(frame)
             if case .number(let x) = a, case .number(let y) = b { return Operation.value(x, y) }
-            return try general(frame)
+            return try interpreter.guarded(span, file) { try Operators.binary(op, a, b) }
         }
     }
 

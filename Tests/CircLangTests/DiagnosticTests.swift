@@ -62,6 +62,14 @@ import Testing
         #expect(output(program) == "1\n1")
     }
 
+    @Test func deeplyNestedOperatorsCompileOnce() {
+        // Each operator compiles its operands once; compiling them again for a fallback doubled the
+        // work at every level (2^100 here).
+        let sum = String(repeating: "(1 + ", count: 100) + "1" + String(repeating: ")", count: 100)
+        let test = String(repeating: "(1 == ", count: 100) + "2" + String(repeating: ")", count: 100)
+        #expect(output("print(\(sum))\nif \(test) { print(1) } else { print(0) }") == "101\n0")
+    }
+
     @Test func unboundedRecursionStopsAtTheDepthLimit() {
         let result = run("fn down(n) { down(n + 1) }\ndown(0)")
         #expect(result.error?.message == "recursion deeper than \(Interpreter.maxCallDepth) calls")

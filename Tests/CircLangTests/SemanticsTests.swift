@@ -163,6 +163,22 @@ import Testing
         #expect(result.error?.message == "record has no field 'b'")
     }
 
+    @Test func operandsAreEvaluatedOnceWhateverTheirType() {
+        // Numbers take a fast path; strings and errors go to the general operators with the values
+        // already computed, never by evaluating the operands again.
+        let program = """
+        calls = []
+        fn g(tag, value) { append(calls, tag); value }
+        s = g("concat", "a") + "b"
+        t = g("compare", "a") < g("compare right", "b")
+        if g("condition", "x") == "x" { append(calls, "then") }
+        n = 1
+        u = g("number", 2) * n
+        print(s, t, u, calls)
+        """
+        #expect(output(program) == "ab true 2 [\"concat\", \"compare\", \"compare right\", \"condition\", \"then\", \"number\"]")
+    }
+
     @Test func returnFromInsideALoop() {
         #expect(output("fn first(xs) { for x in xs { if x > 1 { return x } } nil }\nprint(first([1, 5, 9]))") == "5")
     }
