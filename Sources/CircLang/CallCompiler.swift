@@ -2,39 +2,26 @@
 /// slots); keyword arguments, defaults, builtins and errors go through `Interpreter.call`.
 extension Compiler {
     func compileCall(_ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
-        let callee = compile(calleeExpr)
-        guard arguments.allSatisfy({ $0.keyword == nil }) else { return compileGeneralCall(callee, calleeExpr, arguments, span) }
-        // The general path compiles the arguments again, so only once a call needs it: compiled up
-        // front, each level of nested calls f(g(h(…))) would double the work.
-        let general = lazily { [self] in compileGeneralCall(callee, calleeExpr, arguments, span) }
+        let interpreter = interpreter, callee = compile(calleeExpr)
+        // The general path's site compiles the arguments again, so only once a call needs it:
+        // compiled up front, each level of nested calls f(g(h(…))) would double the work.
+        let site = lazily { [self] in CallSite(arguments: arguments, values: arguments.map { compile($0.value) }, span: span,
+                                               calleeSpan: calleeExpr.span, file: file) }
+        guard arguments.allSatisfy({ $0.keyword == nil }) else {
+            return { frame in try interpreter.call(try callee(frame), at: site(), frame) }
+        }
         let values = arguments.map(\.value)
         switch values.count {
-        case 0: return compileFastCall(calleeExpr, callee, NoArguments(), span, otherwise: general)
-        case 1: return compileFastCall(calleeExpr, callee, OneArgument(self, values), span, otherwise: general)
-        case 2: return compileFastCall(calleeExpr, callee, TwoArguments(self, values), span, otherwise: general)
-        case 3: return compileFastCall(calleeExpr, callee, ThreeArguments(self, values), span, otherwise: general)
-        default: return compileFastCall(calleeExpr, callee, ManyArguments(self, values), span, otherwise: general)
+        case 0: return compileFastCall(calleeExpr, callee, NoArguments(), span, otherwise: site)
+        case 1: return compileFastCall(calleeExpr, callee, OneArgument(self, values), span, otherwise: site)
+        case 2: return compileFastCall(calleeExpr, callee, TwoArguments(self, values), span, otherwise: site)
+        case 3: return compileFastCall(calleeExpr, callee, ThreeArguments(self, values), span, otherwise: site)
+        default: return compileFastCall(calleeExpr, callee, ManyArguments(self, values), span, otherwise: site)
         }
     }
 
-    /// Any call through `Interpreter.call`: keyword arguments, defaults, builtins, errors.
-    private func compileGeneralCall(_ callee: @escaping Evaluation, _ calleeExpr: Expr, _ arguments: [CallArgument], _ span: Span) -> Evaluation {
-        let interpreter = interpreter
-        let site = CallSite(arguments: arguments, values: arguments.map { compile($0.value) }, span: span, calleeSpan: calleeExpr.span, file: file)
-        return { frame in try interpreter.call(try callee(frame), at: site, frame) }
-    }
-
-    /// An evaluation that `make` compiles the first time it runs: for fallbacks most runs never take.
-    func lazily(_ make: @escaping () -> Evaluation) -> Evaluation {
-        final class Compiled { var evaluation: Evaluation? }
-        let compiled = Compiled()
-        return { frame in
-            if let evaluation = compiled.evaluation { return try evaluation(frame) }
-            let evaluation = make()
-            compiled.evaluation = evaluation
-            return try evaluation(frame)
-        }
-    }
+    /// `make()`, computed the first time it is asked for and kept: for fallbacks most runs never take.
+    func lazily<T>(_ make: @escaping () -> T) -> () -> T { Lazy(make).value }
 
     /// The binder for `exprs`, for code that calls it through the protocol.
     func binder(_ exprs: [Expr]) -> any ArgumentBinder {
@@ -48,10 +35,10 @@ extension Compiler {
     }
 
     /// A call that binds `arguments` straight into the callee's slots when the callee is a circ
-    /// function of that arity; `general` otherwise. Specialised for each kind of binder, so binding
-    /// is inlined rather than a closure call.
+    /// function of that arity; through `Interpreter.call` at `site` otherwise, with the callee as
+    /// evaluated. Specialised for each kind of binder, so binding is inlined rather than a closure call.
     private func compileFastCall<Arguments: ArgumentBinder>(
-        _ calleeExpr: Expr, _ callee: @escaping Evaluation, _ arguments: Arguments, _ span: Span, otherwise general: @escaping Evaluation
+        _ calleeExpr: Expr, _ callee: @escaping Evaluation, _ arguments: Arguments, _ span: Span, otherwise site: @escaping () -> CallSite
     ) -> Evaluation {
         let interpreter = interpreter, file = file, arity = Arguments.count ?? arguments.count
         // A global function is called without retaining it; the run is counted on it instead, and
@@ -59,9 +46,9 @@ extension Compiler {
         if case .variable(let variable) = calleeExpr, case .global(let index) = variable.binding {
             let globals = interpreter.globals
             return { frame in
-                guard let function = globals.function(at: index) else { return try general(frame) }
+                guard let function = globals.function(at: index) else { return try interpreter.call(try callee(frame), at: site(), frame) }
                 return try function._withUnsafeGuaranteedRef { closure in
-                    guard closure.arity == arity else { return try general(frame) }
+                    guard closure.arity == arity else { return try interpreter.call(.function(closure), at: site(), frame) }
                     closure.borrowedCalls += 1
                     defer { closure.borrowedCalls -= 1 }
                     return try interpreter.invoke(closure, span, file) { try arguments.bind(frame, into: $0.slots) }
@@ -70,7 +57,7 @@ extension Compiler {
         }
         return { frame in
             let target = try callee(frame)
-            guard case .function(let closure) = target, closure.arity == arity else { return try general(frame) }
+            guard case .function(let closure) = target, closure.arity == arity else { return try interpreter.call(target, at: site(), frame) }
             return try interpreter.invoke(closure, span, file) { try arguments.bind(frame, into: $0.slots) }
         }
     }
@@ -188,4 +175,19 @@ enum ListGrowth: String {
     case append
     /// `extend(xs, ys)`: ys's items at the end of xs.
     case extend
+}
+
+/// A value made the first time it is asked for, and kept.
+private final class Lazy<T> {
+    private let make: () -> T
+    private var made: T?
+    init(_ make: @escaping () -> T) { self.make = make }
+
+    /// The value, made now if it was not yet.
+    func value() -> T {
+        if let made { return made }
+        let value = make()
+        made = value
+        return value
+    }
 }

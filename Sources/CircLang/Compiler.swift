@@ -172,8 +172,8 @@ struct Compiler {
         case .call(let calleeExpr, let arguments, let span):
             if case .variable(let callee) = calleeExpr, ListGrowth(rawValue: callee.name) != nil, arguments.count == 2,
                arguments.allSatisfy({ $0.keyword == nil }), case .variable(let list) = arguments[0].value {
-                return compileListGrowth(callee, list: list, item: arguments[1].value, span: span,
-                                         otherwise: lazily { [self] in compileCall(calleeExpr, arguments, span) })
+                let call = lazily { [self] in compileCall(calleeExpr, arguments, span) }
+                return compileListGrowth(callee, list: list, item: arguments[1].value, span: span, otherwise: { frame in try call()(frame) })
             }
             return compileCall(calleeExpr, arguments, span)
         case .unary(let op, let operandExpr, let span):

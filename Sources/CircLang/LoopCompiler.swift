@@ -19,7 +19,7 @@ extension Compiler {
         let sequence = lazily { [self] in compile(sequenceExpr) }
         let globals = interpreter.globals, values = arguments.map { compile($0.value) }
         return { frame in
-            guard globals.holds(range, at: index) else { return try overElements(frame, try sequence(frame)) }
+            guard globals.holds(range, at: index) else { return try overElements(frame, try sequence()(frame)) }
             let bounds = try values.map { try $0(frame) }
             guard let numbers = Self.numbers(bounds) else {
                 // Anything else (nil for b, a wrong type) goes to the builtin as given, for its result or its error.

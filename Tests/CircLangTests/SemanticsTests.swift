@@ -79,6 +79,18 @@ import Testing
         #expect(output(program) == "[2, \"new1\", 1000]\nnew5\n2")
     }
 
+    @Test func aCalleeIsEvaluatedOnceWhicheverPathTheCallTakes() {
+        // A builtin, and a circ function called with fewer arguments than it has parameters, leave the
+        // fast path; the general path must use the callee already evaluated.
+        let program = """
+        calls = []
+        fn pick() { append(calls, "pick"); len }
+        fn adder() { append(calls, "adder"); fn(a, b=1) { a + b } }
+        print(pick()("abc"), adder()(5), adder()(5, 2), calls)
+        """
+        #expect(output(program) == "3 6 7 [\"pick\", \"adder\", \"adder\"]")
+    }
+
     @Test func innerFunctionsSeeVariablesOfEveryEnclosingCall() {
         // Calls that make closures keep their variables on the heap; the others use the value stack.
         let program = """
