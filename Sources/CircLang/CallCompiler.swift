@@ -67,10 +67,9 @@ extension Compiler {
     /// shared with another variable is copied once, as on any change).
     func compileListGrowth(_ callee: VariableRef, list: VariableRef, item itemExpr: Expr, span: Span, otherwise call: @escaping Evaluation) -> Evaluation {
         let interpreter = interpreter, file = file
-        let load = compileLoad(list), store = compileStore(list), item = compile(itemExpr)
         guard let growth = ListGrowth(rawValue: callee.name), let builtin = interpreter.registry.functions[callee.name],
               case .global(let index) = callee.binding else { return call }
-        let globals = interpreter.globals
+        let load = compileLoad(list), store = compileStore(list), item = compile(itemExpr), globals = interpreter.globals
         return { frame in
             guard globals.holds(builtin, at: index) else { return try call(frame) }
             let value = try item(frame)

@@ -49,20 +49,7 @@ struct Compiler {
         case .block(let block):
             return compile(block)
         case .whileLoop(let conditionExpr, let body, let span):
-            let condition = compileCondition(conditionExpr)
-            let step = compile(body)
-            let interpreter = interpreter, file = file
-            return { frame in
-                while try condition(frame) {
-                    try interpreter.checkInterrupt(span, file)
-                    switch try step(frame) {
-                    case .breakLoop: return .normal(.null)
-                    case .returned(let value): return .returned(value)
-                    case .normal, .continueLoop: continue
-                    }
-                }
-                return .normal(.null)
-            }
+            return compileWhile(conditionExpr, body, span)
         case .forLoop(let variable, let sequenceExpr, let body, let span):
             return compileFor(variable, sequenceExpr, body, span)
         case .returnValue(let valueExpr, _):

@@ -81,3 +81,15 @@ enum Completion {
     case continueLoop
     case returned(Value)
 }
+
+extension Completion {
+    /// How a loop completes after this run of its body: nil to go on (the body ran to its end or
+    /// continued), else its completion (a break ends the loop normally, a return passes through).
+    @inline(__always) var endingLoop: Completion? {
+        switch self {
+        case .breakLoop: .normal(.null)
+        case .returned: self
+        case .normal, .continueLoop: nil
+        }
+    }
+}

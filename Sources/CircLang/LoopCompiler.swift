@@ -1,5 +1,17 @@
-/// `for` loops. A loop over `range(…)` (the builtin) counts without building the list.
+/// Loops. A `for` loop over `range(…)` (the builtin) counts without building the list.
 extension Compiler {
+    func compileWhile(_ conditionExpr: Expr, _ body: Block, _ span: Span) -> Execution {
+        let condition = compileCondition(conditionExpr), step = compile(body)
+        let interpreter = interpreter, file = file
+        return { frame in
+            while try condition(frame) {
+                try interpreter.checkInterrupt(span, file)
+                if let end = try step(frame).endingLoop { return end }
+            }
+            return .normal(.null)
+        }
+    }
+
     func compileFor(_ variable: VariableRef, _ sequenceExpr: Expr, _ body: Block, _ span: Span) -> Execution {
         let interpreter = interpreter, file = file
         let store = compileStore(variable), step = compile(body)
@@ -53,11 +65,7 @@ extension Compiler {
         for i in 0..<count {
             try interpreter.checkInterrupt(span, file)
             store(element(i), frame)
-            switch try step(frame) {
-            case .breakLoop: return .normal(.null)
-            case .returned(let value): return .returned(value)
-            case .normal, .continueLoop: continue
-            }
+            if let end = try step(frame).endingLoop { return end }
         }
         return .normal(.null)
     }

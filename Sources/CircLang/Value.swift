@@ -73,6 +73,20 @@ extension Value {
     }
 }
 
+extension Value {
+    /// Deinitializes `count` values at `start`. Unlike `deinitialize(count:)`, which calls into the
+    /// runtime, it inlines the work and reads only the tag of numbers, booleans and nil, which hold
+    /// no references.
+    @inline(__always) static func deinitialize(_ start: UnsafeMutablePointer<Value>, count: Int) {
+        for i in 0..<count {
+            switch start[i] {
+            case .null, .bool, .number: continue
+            default: _ = (start + i).move()
+            }
+        }
+    }
+}
+
 /// Formats a number: integral values without a decimal point, others in shortest round-trip form.
 public func formatNumber(_ n: Double) -> String {
     if n.isNaN { return "nan" }

@@ -59,13 +59,8 @@ public final class MaskTrainer: MaskLearning {
     private func halvesGradient(_ i: Int) -> Double {
         let parts = Array((2 * i)..<min(2 * i + 2, targets.batches.count))
         let learners = parts.map { _ in NodeMasks(sharing: masks) }
-        var losses = [Double](repeating: 0, count: parts.count)
-        losses.withUnsafeMutableBufferPointer { losses in
-            parallelFor(parts.count) { k in
-                // Each half runs wholly on one thread, so flushing subnormals there is the same on any core count.
-                losses[k] = Threads.serially { Threads.flushingSubnormals { gradient(batch: parts[k], into: learners[k]) } }
-            }
-        }
+        // Each half runs wholly on one thread, so flushing subnormals there is the same on any core count.
+        let losses = Discovery.batchPerCore(parts.count) { k in Threads.flushingSubnormals { gradient(batch: parts[k], into: learners[k]) } }
         let tokens = parts.map { Double(targets.tokenCount($0)) }, total = max(1, tokens.reduce(0, +))
         masks.gradients = [Float](repeating: 0, count: masks.logits.count)
         var loss = 0.0
