@@ -10,8 +10,9 @@ public enum Attribution {
     /// position, o the block output after its mask (= a, every mask at 1), and L the batch's mean over
     /// non-pad target tokens of −(z_target − mean of z), the target's logit margin over the mean logit
     /// (teacher forced; unlike cross-entropy it does not saturate where the model is sure). Decoder
-    /// units sum over target positions, encoder units over source positions. Nil when `shouldStop` ended it.
-    public static func scores(_ model: TransformerModel, batches: [Batch], ablatingLike template: NodeMasks,
+    /// units sum over target positions, encoder units over source positions. Passes run through the
+    /// `frozen` weights, when given. Nil when `shouldStop` ended it.
+    public static func scores(_ model: TransformerModel, batches: [Batch], ablatingLike template: NodeMasks, frozen: FrozenWeights? = nil,
                               onBatch: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> [Double]? {
         let masks = NodeMasks(config: model.config, initial: 1)
         masks.isBinary = true
@@ -25,7 +26,7 @@ public enum Attribution {
                 let batch = batches[round.lowerBound + k], learner = NodeMasks(sharing: masks)
                 learner.maskEffects = [Double](repeating: 0, count: masks.logits.count)
                 var random = SeededRandom(seed: 0)
-                let pass = model.forward(batch, masks: learner, random: &random)
+                let pass = model.forward(batch, masks: learner, frozen: frozen, random: &random)
                 model.backward(pass, dLogits: targetMarginGradient(batch, classes: model.config.targetVocabulary), grads: nil)
                 return learner.maskEffects ?? []
             }

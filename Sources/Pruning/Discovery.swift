@@ -39,7 +39,8 @@ public struct DiscoveryOptions: Sendable {
     /// The rounding of the attribution-based methods (`attribution`, `auto`), as a version for the
     /// cache key: raised when a change makes them give different bits, as `Numerics.version` is for
     /// the engine. 2: batches run a whole batch per core, and `auto` its steps as parallel halves.
-    public static let fastMethodsVersion = 2
+    /// 3: every product by a weight goes through the weights packed once (`FrozenWeights`).
+    public static let fastMethodsVersion = 3
     /// When set, each batch is run as two halves at once, one per core, their mask gradients then
     /// added in a fixed order (weighted by their target tokens): one hand-off per step instead of
     /// one per op, which small batches need to use the second core. Not with resample ablation.
@@ -97,33 +98,36 @@ public enum Discovery {
     /// 1 for decoder rows with a real target token, 0 for padding.
     static func rowWeights(_ batch: Batch) -> [Float] { batch.decoderTargets.map { $0 == 0 ? 0 : 1 } }
 
-    /// The model's output distributions [B·T, V] under the given masks (nil: the base model).
-    static func probabilities(_ model: TransformerModel, _ batch: Batch, masks: NodeMasks?) -> [Float] {
+    /// The model's output distributions [B·T, V] under the given masks (nil: the base model), through
+    /// its frozen weights when given.
+    static func probabilities(_ model: TransformerModel, _ batch: Batch, masks: NodeMasks?, frozen: FrozenWeights? = nil) -> [Float] {
         var random = SeededRandom(seed: 0)
-        let pass = model.forward(batch, masks: masks, random: &random)
+        let pass = model.forward(batch, masks: masks, frozen: frozen, random: &random)
         let rows = batch.size * batch.targetLength, v = model.config.targetVocabulary
         var out = [Float](repeating: 0, count: rows * v)
         CrossEntropy.softmax(&out, pass.logits, rows: rows, classes: v)
         return out
     }
 
-    /// Binary masks keeping every unit, ablating as `kind` says on the batches' data (resample: donors drawn with `seed`).
-    public static func ablationTemplate(_ model: TransformerModel, _ batches: [Batch], kind: DiscoveryOptions.Ablation, seed: UInt64) -> NodeMasks {
+    /// Binary masks keeping every unit, ablating as `kind` says on the batches' data (resample: donors
+    /// drawn with `seed`), the model run through its frozen weights when given.
+    public static func ablationTemplate(_ model: TransformerModel, _ batches: [Batch], kind: DiscoveryOptions.Ablation, seed: UInt64,
+                                        frozen: FrozenWeights? = nil) -> NodeMasks {
         let masks = NodeMasks(config: model.config, initial: 1)
         masks.isBinary = true
         switch kind {
-        case .mean: masks.ablation = meanActivations(model, batches, masks: masks)
+        case .mean: masks.ablation = meanActivations(model, batches, masks: masks, frozen: frozen)
         case .zero: break
-        case .resample: masks.donors = DonorPool(model, batches: batches, names: masks.names, seed: seed)
+        case .resample: masks.donors = DonorPool(model, batches: batches, names: masks.names, seed: seed, frozen: frozen)
         }
         return masks
     }
 
     /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
-    public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks) -> [Float] {
+    public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks, frozen: FrozenWeights? = nil) -> [Float] {
         var sums = [Double](repeating: 0, count: masks.logits.count), counts = [Double](repeating: 0, count: masks.names.count)
         let d = model.config.width
-        forEachActivation(model, batches, names: masks.names) { block, values in
+        forEachActivation(model, batches, names: masks.names, frozen: frozen) { block, values in
             counts[block] += 1
             for j in 0..<d { sums[block * d + j] += Double(values[j]) }
         }
@@ -132,12 +136,13 @@ public enum Discovery {
 
     /// Runs the base model on the batches and shows `visit` the output row (width values) of each
     /// named block at each non-pad position, in order: what mean and resample ablation are made of.
-    static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], _ visit: (Int, UnsafePointer<Float>) -> Void) {
+    static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], frozen: FrozenWeights? = nil,
+                                  _ visit: (Int, UnsafePointer<Float>) -> Void) {
         let d = model.config.width
         let blocks = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         for batch in batches {
             var random = SeededRandom(seed: 0)
-            let pass = model.forward(batch, random: &random)
+            let pass = model.forward(batch, frozen: frozen, random: &random)
             for (name, values, rows) in pass.blockOutputs {
                 guard let block = blocks[name] else { continue }
                 let isEncoder = name.hasPrefix("encoder")
@@ -257,18 +262,22 @@ protocol MaskLearning: AnyObject {
 final class TargetDistributions {
     /// The batches, of similar lengths.
     let batches: [Batch]
+    /// The packed weights every pass on these batches runs through, if any.
+    let frozen: FrozenWeights?
     private let targets: [[Float]]
     private let weights: [[Float]]
 
-    /// Batches of `batchSize` over the examples and `model`'s distributions on each; with
-    /// `batchPerCore`, each batch is run wholly on one core (the grain of `parallelHalves`).
-    init(_ model: TransformerModel, examples: [Example], batchSize: Int, batchPerCore: Bool = false) {
+    /// Batches of `batchSize` over the examples and `model`'s distributions on each (through `frozen`
+    /// weights, when given, as every later pass then is); with `batchPerCore`, each batch is run
+    /// wholly on one core (the grain of `parallelHalves`).
+    init(_ model: TransformerModel, examples: [Example], batchSize: Int, batchPerCore: Bool = false, frozen: FrozenWeights? = nil) {
         let batches = Discovery.batches(examples, size: batchSize)
         self.batches = batches
+        self.frozen = frozen
         if batchPerCore {
-            targets = Discovery.batchPerCore(batches.count) { Discovery.probabilities(model, batches[$0], masks: nil) }
+            targets = Discovery.batchPerCore(batches.count) { Discovery.probabilities(model, batches[$0], masks: nil, frozen: frozen) }
         } else {
-            targets = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+            targets = batches.map { Discovery.probabilities(model, $0, masks: nil, frozen: frozen) }
         }
         weights = batches.map(Discovery.rowWeights)
     }
@@ -281,7 +290,7 @@ final class TargetDistributions {
     func loss(_ model: TransformerModel, batch i: Int, masks: BlockMasks?) -> (Double, [Float], ForwardPass) {
         let batch = batches[i], v = model.config.targetVocabulary
         var random = SeededRandom(seed: 0)
-        let pass = model.forward(batch, masks: masks, random: &random)
+        let pass = model.forward(batch, masks: masks, frozen: frozen, random: &random)
         let rows = batch.size * batch.targetLength
         var dLogits = [Float](repeating: 0, count: rows * v)
         let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],

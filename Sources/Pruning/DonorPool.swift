@@ -13,11 +13,11 @@ public struct DonorPool: Sendable {
     public let seed: UInt64
 
     /// Reservoir-samples `size` rows per block from the model's block outputs on the batches.
-    public init(_ model: TransformerModel, batches: [Batch], names: [String], size: Int = 256, seed: UInt64) {
+    public init(_ model: TransformerModel, batches: [Batch], names: [String], size: Int = 256, seed: UInt64, frozen: FrozenWeights? = nil) {
         let d = model.config.width
         var random = SeededRandom(seed: seed, stream: "resample")
         var pool = names.map { _ in [Float]() }, seen = names.map { _ in 0 }
-        Discovery.forEachActivation(model, batches, names: names) { block, output in
+        Discovery.forEachActivation(model, batches, names: names, frozen: frozen) { block, output in
             seen[block] += 1
             let slot = pool[block].count < size * d ? pool[block].count / d : random.below(seen[block])
             guard slot < size else { return }

@@ -16,14 +16,16 @@ public final class MaskTrainer: MaskLearning {
 
     /// Masks at `maskInit` (or at `initialLogits`), ablating like `template` (or as the options say,
     /// on the examples), and the base model's distributions on every batch (every half batch, when
-    /// halves run in parallel).
-    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablatingLike template: NodeMasks? = nil, initialLogits: [Float]? = nil) {
+    /// halves run in parallel); every pass runs through the `frozen` weights, when given.
+    public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablatingLike template: NodeMasks? = nil,
+                initialLogits: [Float]? = nil, frozen: FrozenWeights? = nil) {
         self.model = model
         self.masks = NodeMasks(config: model.config, initial: options.maskInit)
         halves = options.parallelHalves && options.ablation != .resample && options.batchSize > 1
-        self.targets = TargetDistributions(model, examples: examples, batchSize: halves ? (options.batchSize + 1) / 2 : options.batchSize, batchPerCore: halves)
+        self.targets = TargetDistributions(model, examples: examples, batchSize: halves ? (options.batchSize + 1) / 2 : options.batchSize,
+                                           batchPerCore: halves, frozen: frozen)
         if let initialLogits { masks.logits = initialLogits }
-        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed))
+        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed, frozen: frozen))
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda
     }

@@ -32,9 +32,11 @@ public enum WarmStartedDiscovery {
                                 method: DiscoveryMethod, target: Double, observer: DiscoveryObserver = DiscoveryObserver(),
                                 shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> NodeMasks? {
         // Means and scores need no small batches: four (64 examples each for 256) run fastest per example.
+        // The weights are frozen: packed once, every product of the method goes through them.
+        let frozen = FrozenWeights(model)
         let batches = Discovery.batches(examples, size: max(1, (examples.count + 3) / 4))
-        let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed)
-        guard let scores = Attribution.scores(model, batches: batches, ablatingLike: ablation, onBatch: { observer.scored($0, batches.count) },
+        let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed, frozen: frozen)
+        guard let scores = Attribution.scores(model, batches: batches, ablatingLike: ablation, frozen: frozen, onBatch: { observer.scored($0, batches.count) },
                                               shouldStop: shouldStop) else { return nil }
         let ranking = Attribution.ranking(scores)
         if method == .auto {
@@ -42,10 +44,10 @@ public enum WarmStartedDiscovery {
             // circuits on the default model (0.19–0.37): found by bisection on held-out data instead,
             // it gave the same circuits within noise and took 0.3 s longer (docs/discovery.md).
             let trainer = MaskTrainer(model, examples: examples, options: options, ablatingLike: ablation,
-                                      initialLogits: warmStart(ranking, count: ranking.count / 4, scale: options.maskInit))
+                                      initialLogits: warmStart(ranking, count: ranking.count / 4, scale: options.maskInit), frozen: frozen)
             return try Discovery.optimise(trainer, options: options, onEpoch: observer.epoch, shouldStop: shouldStop)
         }
-        let probe = FaithfulnessProbe(model, examples: heldOut)
+        let probe = FaithfulnessProbe(model, examples: heldOut, frozen: frozen)
         guard let (count, _) = Attribution.smallestFaithful(ranking, probe: probe, config: model.config, ablatingLike: ablation, target: target,
                                                             onEvaluation: observer.probed, shouldStop: shouldStop) else { return nil }
         return Attribution.topUnits(ranking, count: count, config: model.config, ablatingLike: ablation)

@@ -28,7 +28,32 @@ struct FeedForwardState {
 struct Blocks {
     let parameters: ParameterSet
     let config: ModelConfig
+    /// The weights packed once, when the pass treats them as frozen (its products then round as
+    /// `PackedMatrix` does, not as sgemm does).
+    var frozen: FrozenWeights? = nil
     var d: Int { config.width }
+
+    // MARK: Linear layers — through sgemm, or the frozen weights when there are some
+
+    /// y[rows,outputs] = x · Wᵀ + b of the linear layer `name`.
+    func linear(_ name: String, _ x: UnsafePointer<Float>, rows: Int, inputs: Int, outputs: Int, into y: UnsafeMutablePointer<Float>) {
+        if let frozen {
+            Linear.forward(y, x, packedWeight: frozen.forward(name), bias: parameters[name + ".bias"], rows: rows)
+        } else {
+            Linear.forward(y, x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: rows, inputs: inputs, outputs: outputs)
+        }
+    }
+
+    /// Backward through the linear layer `name`: dx (added to when `accumulate`) and, with `grads`, its weight gradients.
+    func linearBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int,
+                        inputs: Int, outputs: Int, accumulate: Bool, grads: ParameterSet?) {
+        if let frozen, grads == nil {
+            frozen.inputGradient(name).multiply(dy, rows: rows, into: dx, accumulate: accumulate)
+        } else {
+            Linear.backward(dx: dx, dweight: grads?[name + ".weight"], dbias: grads?[name + ".bias"], dy: dy, x: x,
+                            weight: parameters[name + ".weight"], rows: rows, inputs: inputs, outputs: outputs, accumulate: accumulate)
+        }
+    }
 
     // MARK: Layer norm — x[rows,d] → y[rows,d]
 
@@ -48,7 +73,7 @@ struct Blocks {
     // MARK: Attention — queries from xq[B·Tq,d], keys and values from xkv[B·Tk,d] → out[B·Tq,d]
 
     private func project(_ name: String, _ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
-        Linear.forward(y, x, weight: parameters[name + ".weight"], bias: parameters[name + ".bias"], rows: rows, inputs: d, outputs: d)
+        linear(name, x, rows: rows, inputs: d, outputs: d, into: y)
     }
 
     func attentionForward(_ prefix: String, queryInput: UnsafeMutablePointer<Float>, keyValueInput: UnsafeMutablePointer<Float>,
@@ -71,15 +96,14 @@ struct Blocks {
         let shape = state.shape, p = state.prefix
         let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
         let dContext = arena.uninitialized(rowsQ * d), dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
-        func linearBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool) {
-            Linear.backward(dx: dx, dweight: grads?[name + ".weight"], dbias: grads?[name + ".bias"], dy: dy, x: x,
-                            weight: parameters[name + ".weight"], rows: rows, inputs: d, outputs: d, accumulate: accumulate)
+        func projectBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool) {
+            linearBackward(name, dy: dy, x: x, dx: dx, rows: rows, inputs: d, outputs: d, accumulate: accumulate, grads: grads)
         }
-        linearBackward(p + ".output", dy: dOutput, x: state.context, dx: dContext, rows: rowsQ, accumulate: false)
+        projectBackward(p + ".output", dy: dOutput, x: state.context, dx: dContext, rows: rowsQ, accumulate: false)
         Attention.backward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: state.probs, q: state.q, k: state.k, v: state.v, shape: shape)
-        linearBackward(p + ".query", dy: dq, x: state.queryInput, dx: dQueryInput, rows: rowsQ, accumulate: true)
-        linearBackward(p + ".key", dy: dk, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
-        linearBackward(p + ".value", dy: dv, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
+        projectBackward(p + ".query", dy: dq, x: state.queryInput, dx: dQueryInput, rows: rowsQ, accumulate: true)
+        projectBackward(p + ".key", dy: dk, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
+        projectBackward(p + ".value", dy: dv, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
     }
 
     // MARK: Feed-forward — x[rows,d] → linear_1 → GLU → linear_2 → out[rows,d]
@@ -89,11 +113,9 @@ struct Blocks {
         let state = FeedForwardState(prefix: prefix, rows: rows, input: x, hidden: arena.uninitialized(rows * f),
                                      gated: arena.uninitialized(rows * f / 2), gateCDF: arena.uninitialized(rows * f / 2),
                                      output: arena.uninitialized(rows * d))
-        Linear.forward(state.hidden, x, weight: parameters[prefix + ".linear_1.weight"], bias: parameters[prefix + ".linear_1.bias"],
-                       rows: rows, inputs: d, outputs: f)
+        linear(prefix + ".linear_1", x, rows: rows, inputs: d, outputs: f, into: state.hidden)
         GLU.forward(state.gated, cdf: state.gateCDF, state.hidden, rows: rows, half: f / 2)
-        Linear.forward(state.output, state.gated, weight: parameters[prefix + ".linear_2.weight"], bias: parameters[prefix + ".linear_2.bias"],
-                       rows: rows, inputs: f / 2, outputs: d)
+        linear(prefix + ".linear_2", state.gated, rows: rows, inputs: f / 2, outputs: d, into: state.output)
         return state
     }
 
@@ -101,10 +123,8 @@ struct Blocks {
                              grads: ParameterSet?, arena: Arena) {
         let f = config.feedForwardWidth, rows = state.rows, p = state.prefix
         let dGated = arena.uninitialized(rows * f / 2), dHidden = arena.uninitialized(rows * f)
-        Linear.backward(dx: dGated, dweight: grads?[p + ".linear_2.weight"], dbias: grads?[p + ".linear_2.bias"], dy: dOutput,
-                        x: state.gated, weight: parameters[p + ".linear_2.weight"], rows: rows, inputs: f / 2, outputs: d)
+        linearBackward(p + ".linear_2", dy: dOutput, x: state.gated, dx: dGated, rows: rows, inputs: f / 2, outputs: d, accumulate: false, grads: grads)
         GLU.backward(dx: dHidden, dy: dGated, x: state.hidden, cdf: state.gateCDF, rows: rows, half: f / 2)
-        Linear.backward(dx: dx, dweight: grads?[p + ".linear_1.weight"], dbias: grads?[p + ".linear_1.bias"], dy: dHidden,
-                        x: state.input, weight: parameters[p + ".linear_1.weight"], rows: rows, inputs: d, outputs: f, accumulate: true)
+        linearBackward(p + ".linear_1", dy: dHidden, x: state.input, dx: dx, rows: rows, inputs: d, outputs: f, accumulate: true, grads: grads)
     }
 }

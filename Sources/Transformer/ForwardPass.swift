@@ -38,6 +38,8 @@ public final class ForwardPass {
     let dropout: Float
     /// Node masks applied to block outputs, if any.
     let masks: BlockMasks?
+    /// The packed weights its products go through, when the weights are frozen.
+    let frozen: FrozenWeights?
     /// Each masked block's output as computed, before masking, by the output buffer it belongs to.
     var originals: [UnsafeMutablePointer<Float>: UnsafeMutablePointer<Float>] = [:]
     var sourceEmbedding = EmbeddingState()
@@ -49,11 +51,12 @@ public final class ForwardPass {
     /// The decoder's final norm, once decoded.
     var outputNorm: NormState?
 
-    init(batch: Batch, config: ModelConfig, dropout: Float, masks: BlockMasks? = nil) {
+    init(batch: Batch, config: ModelConfig, dropout: Float, masks: BlockMasks? = nil, frozen: FrozenWeights? = nil) {
         self.batch = batch
         self.config = config
         self.dropout = dropout
         self.masks = masks
+        self.frozen = frozen
         self.logits = arena.floats(1)
     }
 

@@ -26,9 +26,12 @@ public final class TransformerModel: @unchecked Sendable {
 
     // MARK: Forward
 
-    /// Runs encoder and decoder with teacher forcing; keeps what backward needs.
-    public func forward(_ batch: Batch, dropout: Bool = false, masks: BlockMasks? = nil, random: inout SeededRandom) -> ForwardPass {
-        let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0, masks: masks)
+    /// Runs encoder and decoder with teacher forcing; keeps what backward needs. With `frozen`
+    /// weights (a snapshot of this model's), its products and those of its backward go through them.
+    public func forward(_ batch: Batch, dropout: Bool = false, masks: BlockMasks? = nil, frozen: FrozenWeights? = nil,
+                        random: inout SeededRandom) -> ForwardPass {
+        let pass = ForwardPass(batch: batch, config: config, dropout: dropout ? Float(config.dropout) : 0, masks: masks, frozen: frozen)
+        let blocks = blocks(for: pass)
         let memory = encode(pass, random: &random)
         let (b, t) = (batch.size, batch.targetLength)
         var y = pass.embed(batch.decoderInputs, table: parameters["output_embedding.weight"], length: t, random: &random, into: &pass.targetEmbedding)
@@ -40,15 +43,20 @@ public final class TransformerModel: @unchecked Sendable {
         let outputNorm = blocks.normForward("decoder.output_norm", y, rows: b * t, arena: pass.arena)
         pass.outputNorm = outputNorm
         pass.logits = pass.arena.uninitialized(b * t * config.targetVocabulary)
-        Linear.forward(pass.logits, outputNorm.output, weight: parameters["projection.weight"], bias: parameters["projection.bias"],
-                       rows: b * t, inputs: config.width, outputs: config.targetVocabulary)
+        blocks.linear("projection", outputNorm.output, rows: b * t, inputs: config.width, outputs: config.targetVocabulary, into: pass.logits)
         return pass
+    }
+
+    /// The blocks a pass runs through: over its frozen weights, if it has them.
+    private func blocks(for pass: ForwardPass) -> Blocks {
+        guard let frozen = pass.frozen else { return blocks }
+        return Blocks(parameters: parameters, config: config, frozen: frozen)
     }
 
     /// Runs the encoder of a pass: embeddings, layers, output norm; returns the memory the decoder attends to [B·S, d].
     @discardableResult
     func encode(_ pass: ForwardPass, random: inout SeededRandom) -> UnsafeMutablePointer<Float> {
-        let batch = pass.batch
+        let batch = pass.batch, blocks = blocks(for: pass)
         var x = pass.embed(batch.sources, table: parameters["input_embedding.weight"], length: batch.sourceLength, random: &random, into: &pass.sourceEmbedding)
         for i in 0..<config.layers {
             let layer = pass.encoderLayer(blocks, index: i, input: x, random: &random)
@@ -67,10 +75,10 @@ public final class TransformerModel: @unchecked Sendable {
     public func backward(_ pass: ForwardPass, dLogits: UnsafePointer<Float>, grads: ParameterSet?) {
         let d = config.width, batch = pass.batch, (b, s, t) = (batch.size, batch.sourceLength, batch.targetLength)
         guard let outputNorm = pass.outputNorm, let memoryNorm = pass.memoryNorm else { return }
-        let arena = pass.arena
+        let arena = pass.arena, blocks = blocks(for: pass)
         let dDecoderOut = arena.uninitialized(b * t * d)
-        Linear.backward(dx: dDecoderOut, dweight: grads?["projection.weight"], dbias: grads?["projection.bias"], dy: dLogits,
-                        x: outputNorm.output, weight: parameters["projection.weight"], rows: b * t, inputs: d, outputs: config.targetVocabulary)
+        blocks.linearBackward("projection", dy: dLogits, x: outputNorm.output, dx: dDecoderOut, rows: b * t, inputs: d,
+                              outputs: config.targetVocabulary, accumulate: false, grads: grads)
         var dy = arena.floats(b * t * d)
         blocks.normBackward(outputNorm, dy: dDecoderOut, dx: dy, grads: grads)
         let dMemory = arena.floats(b * s * d)

@@ -102,3 +102,26 @@ import Transformer
         #expect(epochs <= options.epochs)
     }
 }
+
+/// The fast methods' products go through the weights packed once: the same step as through sgemm,
+/// to within rounding.
+@Suite struct FrozenWeightProducts {
+    private let model = TinyCopyModel.shared
+
+    @Test func aMaskStepThroughPackedWeightsMatchesOneThroughSgemm() {
+        let examples = copyExamples(.train, 64)
+        var options = DiscoveryOptions()
+        options.batchSize = 32
+        let gradients = [nil, FrozenWeights(model)].map { frozen -> ([Float], Double) in
+            let trainer = MaskTrainer(model, examples: examples, options: options, frozen: frozen)
+            let loss = trainer.step(0, learningRate: 0.1)
+            return (trainer.masks.gradients, loss)
+        }
+        let (sgemm, packed) = (gradients[0], gradients[1])
+        let scale = sgemm.0.map { abs($0) }.max() ?? 0
+        #expect(scale > 0)
+        #expect(zip(sgemm.0, packed.0).allSatisfy { abs($0 - $1) <= 1e-4 * scale }, "largest gradient \(scale)")
+        #expect(abs(sgemm.1 - packed.1) < 1e-5 * max(1, abs(sgemm.1)))
+        #expect(sgemm.0 != packed.0, "the two paths should round differently somewhere, or the packed one was not used")
+    }
+}

@@ -56,6 +56,34 @@ import Testing
         }
     }
 
+    /// The AVX-512, AVX2 and portable kernels give the same bits, with and without accumulating, for
+    /// shapes that leave partial tiles, panels and row blocks (the ones this machine lacks are skipped).
+    @Test func kernelsAgreeBitForBit() {
+        let best = PackedMatrix.kernels
+        defer { PackedMatrix.limitKernels(to: best) }
+        let levels = ["portable", "avx2", "avx512"].filter { PackedMatrix.limitKernels(to: $0) == $0 }
+        if levels.count < 3 { print("kernelsAgreeBitForBit: this machine runs only \(levels); the others are not compared") }
+        #expect(levels.count >= 2 || best == "portable")
+        for (m, k, n) in [(1, 1, 1), (5, 3, 7), (13, 64, 33), (97, 130, 50), (200, 257, 96)] {
+            let a = randomValues(m * k, seed: UInt64(m + k)), w = randomValues(n * k, seed: UInt64(n)), start = randomValues(m * n, seed: 9)
+            let forward = PackedMatrix(transposing: w, rows: k, columns: n), plain = PackedMatrix(w, rows: k, columns: n)
+            let results = levels.map { level -> [[Float]] in
+                PackedMatrix.limitKernels(to: level)
+                var c = [Float](repeating: .nan, count: m * n), sum = start, other = [Float](repeating: .nan, count: m * n)
+                forward.multiply(a, rows: m, into: &c)
+                forward.multiply(a, rows: m, into: &sum, accumulate: true)
+                plain.multiply(a, rows: m, into: &other)
+                return [c, sum, other]
+            }
+            for (level, result) in zip(levels, results) {
+                #expect(result.map { $0.map(\.bitPattern) } == results[0].map { $0.map(\.bitPattern) }, "\(level) against \(levels[0]) at \(m)x\(k)x\(n)")
+            }
+            // The plain packing multiplies by W itself: c[i, j] = Σ a[i, p] · w[p, j].
+            let exact = (0..<k).reduce(0.0) { $0 + Double(a[$1]) * Double(w[$1 * n]) }
+            #expect(abs(Double(results[0][2][0]) - exact) < 1e-4)
+        }
+    }
+
     /// A row's result is the same bits whether it is multiplied alone or among others.
     @Test func rowsDoNotDependOnTheirNeighbours() {
         let (m, k, n) = (11, 40, 24)

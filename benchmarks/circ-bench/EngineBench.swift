@@ -21,7 +21,7 @@ struct EngineBench {
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
 
     /// The names of the per-model measurements.
-    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode"]
+    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode", "packed_product"]
 
     private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
@@ -149,7 +149,7 @@ struct EngineBench {
         return 2 * Double(batch) * (encoder + decoder)
     }
 
-    private func best(_ count: Int, _ body: () -> Void) -> Double {
+    func best(_ count: Int, _ body: () -> Void) -> Double {
         body()
         var times: [Double] = []
         for _ in 0..<max(1, count) {

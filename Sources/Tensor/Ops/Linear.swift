@@ -13,7 +13,7 @@ public enum Linear {
         }
     }
 
-    /// y[n,out] = x[n,in] · weightᵀ + bias with the weight packed beforehand, on this thread (decoding steps).
+    /// y[n,out] = x[n,in] · weightᵀ + bias with the weight packed beforehand (`PackedMatrix`'s rounding).
     public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, packedWeight: PackedMatrix,
                                bias: UnsafePointer<Float>?, rows n: Int) {
         packedWeight.multiply(x, rows: n, into: y)

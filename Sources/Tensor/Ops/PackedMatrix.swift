@@ -1,46 +1,61 @@
-/// A matrix B [k, n] copied once into panels of 16 columns ([panel][k][16], the last one zero-padded),
-/// for products with few rows that reuse it many times: a decoding step multiplies 30–60 rows by
-/// each weight, where OpenBLAS would pack the weight again on every call.
+import CGemm
+
+/// A matrix B [k, n] copied once into panels of 32 columns for products that reuse it many times
+/// (frozen weights: decoding steps, the fast discovery methods), where sgemm would pack it again
+/// on every call. Each element of a product is one fused multiply–add chain over k, in order, from
+/// zero: the same bits with AVX-512 or AVX2 kernels, alone or among other rows, on any core count.
 public final class PackedMatrix: @unchecked Sendable {
     /// k: the depth of the product.
     public let rows: Int
     /// n: the columns of the product.
     public let columns: Int
-    private let panels: Int
     private let storage: UnsafeMutablePointer<Float>
 
-    /// Packs Wᵀ for a weight W [columns, rows] stored row-major (a `Linear` weight, [out, in]).
+    /// Packs B = Wᵀ for a weight W [columns, rows] stored row-major (a `Linear` weight, [out, in]):
+    /// what the layer's forward product multiplies by.
     public init(transposing weight: UnsafePointer<Float>, rows: Int, columns: Int) {
-        let width = GemmKernel.columns
-        self.rows = rows
-        self.columns = columns
-        self.panels = (columns + width - 1) / width
-        storage = .allocate(capacity: max(1, panels * rows * width))
-        for panel in 0..<panels {
-            let out = storage + panel * rows * width, first = panel * width, count = min(width, columns - first)
-            for p in 0..<rows {
-                for j in 0..<width { out[p * width + j] = j < count ? weight[(first + j) * rows + p] : 0 }
-            }
-        }
+        (self.rows, self.columns) = (rows, columns)
+        storage = Self.packed(weight, rows: rows, columns: columns, transposed: true)
+    }
+
+    /// Packs B = W for W [rows, columns] stored row-major: a `Linear` weight [out, in] as its input
+    /// gradient multiplies by it (rows = out, columns = in).
+    public init(_ weight: UnsafePointer<Float>, rows: Int, columns: Int) {
+        (self.rows, self.columns) = (rows, columns)
+        storage = Self.packed(weight, rows: rows, columns: columns, transposed: false)
+    }
+
+    private static func packed(_ weight: UnsafePointer<Float>, rows: Int, columns: Int, transposed: Bool) -> UnsafeMutablePointer<Float> {
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: circ_gemm_packed_size(rows, columns))
+        circ_gemm_pack(weight, rows, columns, transposed ? 1 : 0, storage)
+        return storage
     }
 
     deinit { storage.deallocate() }
 
-    /// c[m, n] = a[m, k] · B, a and c row-major and dense, on this thread.
-    public func multiply(_ a: UnsafePointer<Float>, rows m: Int, into c: UnsafeMutablePointer<Float>) {
-        let width = GemmKernel.columns
-        for panel in 0..<panels {
-            let column = panel * width, count = min(width, columns - column), b = UnsafePointer(storage + panel * rows * width)
-            for row in stride(from: 0, to: m, by: GemmKernel.rows) {
-                let valid = min(GemmKernel.rows, m - row), out = c + row * columns + column
-                let t = GemmKernel.tile(a + row * rows, rowStride: rows, valid: valid, panel: b, depth: rows)
-                GemmKernel.store(t.0, to: out, width: count)
-                if valid > 1 { GemmKernel.store(t.1, to: out + columns, width: count) }
-                if valid > 2 { GemmKernel.store(t.2, to: out + 2 * columns, width: count) }
-                if valid > 3 { GemmKernel.store(t.3, to: out + 3 * columns, width: count) }
-                if valid > 4 { GemmKernel.store(t.4, to: out + 4 * columns, width: count) }
-                if valid > 5 { GemmKernel.store(t.5, to: out + 5 * columns, width: count) }
-            }
+    /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), a and c row-major and dense. Large
+    /// products are split by rows over the cores (outside `Threads.serially`); the bits are the same.
+    public func multiply(_ a: UnsafePointer<Float>, rows m: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let (k, n) = (rows, columns)
+        guard m * n * k >= 1 << 18 && m >= 24 else {
+            return circ_gemm_packed(a, k, storage, k, n, c, n, 0, m, accumulate ? 1 : 0)
         }
+        let parts = min(Threads.count, m / 12)
+        parallelFor(parts) { part in
+            // Whole tiles of 12 rows to each core but the last.
+            let start = m * part / parts / 12 * 12, end = part == parts - 1 ? m : m * (part + 1) / parts / 12 * 12
+            circ_gemm_packed(a, k, storage, k, n, c, n, start, end, accumulate ? 1 : 0)
+        }
+    }
+
+    /// Which kernels products use here: "avx512", "avx2" or "portable".
+    public static var kernels: String { ["portable", "avx2", "avx512"][Int(circ_gemm_kernels())] }
+
+    /// Uses kernels no better than `level` ("avx2", "portable"; the machine's best otherwise), for
+    /// tests that compare their bits; returns the kernels now in use.
+    @discardableResult
+    public static func limitKernels(to level: String) -> String {
+        circ_gemm_limit_kernels(Int32(["portable", "avx2", "avx512"].firstIndex(of: level) ?? 2))
+        return kernels
     }
 }

@@ -1,0 +1,217 @@
+#include "CGemm.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PANEL CIRC_GEMM_PANEL
+
+long circ_gemm_packed_size(long depth, long columns) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    return (panels > 0 ? panels : 1) * depth * PANEL;
+}
+
+void circ_gemm_pack(const float *w, long depth, long columns, int transposed, float *packed) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    for (long panel = 0; panel < panels; panel++) {
+        float *out = packed + panel * depth * PANEL;
+        long first = panel * PANEL, count = columns - first < PANEL ? columns - first : PANEL;
+        for (long p = 0; p < depth; p++) {
+            float *row = out + p * PANEL;
+            for (long j = 0; j < PANEL; j++) {
+                row[j] = j >= count ? 0 : transposed ? w[(first + j) * depth + p] : w[p * columns + first + j];
+            }
+        }
+    }
+}
+
+/// The portable kernel: the same chain per element, one element at a time.
+static void gemm_portable(const float *a, long lda, const float *packed, long depth, long columns,
+                          float *c, long ldc, long first, long last, int accumulate) {
+    for (long i = first; i < last; i++) {
+        for (long j = 0; j < columns; j++) {
+            const float *b = packed + (j / PANEL) * depth * PANEL + j % PANEL;
+            float sum = 0;
+            for (long p = 0; p < depth; p++) sum = fmaf(a[i * lda + p], b[p * PANEL], sum);
+            c[i * ldc + j] = accumulate ? c[i * ldc + j] + sum : sum;
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
+#define AVX2 __attribute__((target("avx2,fma")))
+
+/// Rows of A packed at a time: they are read once per panel of B, from a buffer of this many rows.
+#define BLOCK_ROWS 96
+
+/// Copies rows [0, rows) of A (row stride lda, depth columns) as tiles of `tile` rows, each
+/// [depth][tile] (missing rows of the last tile repeat its last row), so that a tile's k-th
+/// values are adjacent: one stream of A for the kernels instead of one per row.
+static void pack_rows(const float *a, long lda, long rows, long depth, int tile, float *out) {
+    for (long t = 0; t < rows; t += tile) {
+        float *dst = out + t * depth;
+        for (int r = 0; r < tile; r++) {
+            const float *src = a + (t + r < rows ? t + r : rows - 1) * lda;
+            for (long p = 0; p < depth; p++) dst[p * tile + r] = src[p];
+        }
+    }
+}
+
+/// Rows of C per AVX-512 tile: 12 rows × 32 columns keep 24 of the 32 registers accumulating.
+#define ROWS512 12
+
+/// A tile of ROWS512 packed rows × one panel; the first `rows` rows and `width` columns are stored.
+AVX512 static void tile512(const float *a, const float *b, long depth, float *c, long ldc, int rows, long width, int accumulate) {
+    __m512 left[ROWS512], right[ROWS512];
+    for (int r = 0; r < ROWS512; r++) { left[r] = _mm512_setzero_ps(); right[r] = _mm512_setzero_ps(); }
+    for (long p = 0; p < depth; p++) {
+        __m512 b0 = _mm512_loadu_ps(b + p * PANEL), b1 = _mm512_loadu_ps(b + p * PANEL + 16);
+        for (int r = 0; r < ROWS512; r++) {
+            __m512 x = _mm512_set1_ps(a[p * ROWS512 + r]);
+            left[r] = _mm512_fmadd_ps(x, b0, left[r]);
+            right[r] = _mm512_fmadd_ps(x, b1, right[r]);
+        }
+    }
+    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    for (int r = 0; r < rows; r++) {
+        float *out = c + r * ldc;
+        if (accumulate) {
+            left[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, out), left[r]);
+            right[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, out + 16), right[r]);
+        }
+        _mm512_mask_storeu_ps(out, m0, left[r]);
+        _mm512_mask_storeu_ps(out + 16, m1, right[r]);
+    }
+}
+
+AVX512 static void gemm_avx512(const float *a, long lda, const float *packed, long depth, long columns,
+                               float *c, long ldc, long first, long last, int accumulate, float *rows_buffer) {
+    long panels = (columns + PANEL - 1) / PANEL;
+    for (long block = first; block < last; block += BLOCK_ROWS) {
+        long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
+        pack_rows(a + block * lda, lda, count, depth, ROWS512, rows_buffer);
+        for (long panel = 0; panel < panels; panel++) {
+            const float *b = packed + panel * depth * PANEL;
+            long column = panel * PANEL, width = columns - column < PANEL ? columns - column : PANEL;
+            for (long t = 0; t < count; t += ROWS512) {
+                int rows = count - t < ROWS512 ? (int)(count - t) : ROWS512;
+                tile512(rows_buffer + t * depth, b, depth, c + (block + t) * ldc + column, ldc, rows, width, accumulate);
+            }
+        }
+    }
+}
+
+/// Rows of C per AVX2 tile: 6 rows × 16 columns (half a panel) keep 12 of the 16 registers accumulating.
+#define ROWS256 6
+
+/// A tile of ROWS256 packed rows × 16 columns starting at `b` within its panel; the first `rows`
+/// rows and `width` columns are stored.
+AVX2 static void tile256(const float *a, const float *b, long depth, float *c, long ldc, int rows, long width, int accumulate) {
+    __m256 left[ROWS256], right[ROWS256];
+    for (int r = 0; r < ROWS256; r++) { left[r] = _mm256_setzero_ps(); right[r] = _mm256_setzero_ps(); }
+    for (long p = 0; p < depth; p++) {
+        __m256 b0 = _mm256_loadu_ps(b + p * PANEL), b1 = _mm256_loadu_ps(b + p * PANEL + 8);
+        for (int r = 0; r < ROWS256; r++) {
+            __m256 x = _mm256_broadcast_ss(a + p * ROWS256 + r);
+            left[r] = _mm256_fmadd_ps(x, b0, left[r]);
+            right[r] = _mm256_fmadd_ps(x, b1, right[r]);
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        float *out = c + r * ldc;
+        if (width == 16) {
+            if (accumulate) {
+                left[r] = _mm256_add_ps(_mm256_loadu_ps(out), left[r]);
+                right[r] = _mm256_add_ps(_mm256_loadu_ps(out + 8), right[r]);
+            }
+            _mm256_storeu_ps(out, left[r]);
+            _mm256_storeu_ps(out + 8, right[r]);
+        } else {
+            float sums[16];
+            _mm256_storeu_ps(sums, left[r]);
+            _mm256_storeu_ps(sums + 8, right[r]);
+            for (long j = 0; j < width; j++) out[j] = accumulate ? out[j] + sums[j] : sums[j];
+        }
+    }
+}
+
+AVX2 static void gemm_avx2(const float *a, long lda, const float *packed, long depth, long columns,
+                           float *c, long ldc, long first, long last, int accumulate, float *rows_buffer) {
+    long halves = (columns + 15) / 16;
+    for (long block = first; block < last; block += BLOCK_ROWS) {
+        long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
+        pack_rows(a + block * lda, lda, count, depth, ROWS256, rows_buffer);
+        for (long half = 0; half < halves; half++) {
+            const float *b = packed + (half / 2) * depth * PANEL + (half % 2) * 16;
+            long column = half * 16, width = columns - column < 16 ? columns - column : 16;
+            for (long t = 0; t < count; t += ROWS256) {
+                int rows = count - t < ROWS256 ? (int)(count - t) : ROWS256;
+                tile256(rows_buffer + t * depth, b, depth, c + (block + t) * ldc + column, ldc, rows, width, accumulate);
+            }
+        }
+    }
+}
+
+static int best_kernels(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+    return 0;
+}
+#else
+static int best_kernels(void) { return 0; }
+#endif
+
+/// The kernels in use, once chosen (-1: not yet).
+static _Atomic int kernels = -1;
+
+/// The machine's best kernels, or fewer when $CIRC_KERNELS says "avx2" or "portable".
+static int chosen_kernels(void) {
+    int best = best_kernels();
+    const char *wanted = getenv("CIRC_KERNELS");
+    if (wanted && strcmp(wanted, "portable") == 0) return 0;
+    if (wanted && strcmp(wanted, "avx2") == 0 && best > 1) return 1;
+    return best;
+}
+
+int circ_gemm_kernels(void) {
+    int level = atomic_load(&kernels);
+    if (level < 0) {
+        level = chosen_kernels();
+        atomic_store(&kernels, level);
+    }
+    return level;
+}
+
+int circ_gemm_limit_kernels(int level) {
+    int best = best_kernels();
+    atomic_store(&kernels, level < best ? (level < 0 ? 0 : level) : best);
+    return atomic_load(&kernels);
+}
+
+void circ_gemm_packed(const float *a, long lda, const float *packed, long depth, long columns,
+                      float *c, long ldc, long first, long last, int accumulate) {
+    if (first >= last || columns <= 0) return;
+    if (depth <= 0) {
+        for (long i = first; i < last; i++) if (!accumulate) memset(c + i * ldc, 0, (size_t)columns * sizeof(float));
+        return;
+    }
+#if defined(__x86_64__)
+    int level = circ_gemm_kernels();
+    if (level > 0) {
+        float *rows_buffer = malloc((size_t)BLOCK_ROWS * (size_t)depth * sizeof(float));
+        if (rows_buffer) {
+            if (level == 2) gemm_avx512(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer);
+            else gemm_avx2(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer);
+            free(rows_buffer);
+            return;
+        }
+    }
+#endif
+    gemm_portable(a, lda, packed, depth, columns, c, ldc, first, last, accumulate);
+}

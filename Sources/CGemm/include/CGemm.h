@@ -1,0 +1,30 @@
+#ifndef CIRC_GEMM_H
+#define CIRC_GEMM_H
+
+/// Columns of B per packed panel.
+#define CIRC_GEMM_PANEL 32
+
+/// Floats a packed copy of a B with `depth` rows (k) and `columns` columns (n) takes.
+long circ_gemm_packed_size(long depth, long columns);
+
+/// Packs B [depth, columns] into panels of CIRC_GEMM_PANEL columns, [panel][depth][32], the last
+/// panel zero-padded. With `transposed`, B[p][j] = w[j·depth + p] (w is [columns, depth], a linear
+/// layer's weight for its forward product); otherwise B[p][j] = w[p·columns + j].
+void circ_gemm_pack(const float *w, long depth, long columns, int transposed, float *packed);
+
+/// Rows [first, last) of C = A · B, or C + A · B with `accumulate`: A is [m, depth] with row stride
+/// lda, B packed by circ_gemm_pack, C has row stride ldc. Each element of A · B is one fused
+/// multiply-add chain over p = 0, 1, …, depth−1 starting from zero, so its bits depend neither on
+/// the instruction set (AVX-512 or AVX2) nor on which rows are multiplied together.
+void circ_gemm_packed(const float *a, long lda, const float *packed, long depth, long columns,
+                      float *c, long ldc, long first, long last, int accumulate);
+
+/// Which kernels circ_gemm_packed uses: 2 AVX-512, 1 AVX2 with FMA, 0 portable C (the machine's
+/// best, or fewer when $CIRC_KERNELS is "avx2" or "portable").
+int circ_gemm_kernels(void);
+
+/// Uses at most the kernels of `level` (as circ_gemm_kernels numbers them; the machine's best when
+/// higher): for tests that compare the kernels' bits. Returns the level now in use.
+int circ_gemm_limit_kernels(int level);
+
+#endif
