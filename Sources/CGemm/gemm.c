@@ -61,13 +61,30 @@ static void pack_rows(const float *a, long lda, long rows, long depth, int tile,
     }
 }
 
+/// Depth run per pass over a block's panels: a tile's rows of A (12 × 256 floats) then stay in the
+/// first-level cache. Between passes each element's partial chain waits in a float buffer, which
+/// holds it exactly, so the chain and its rounding are those of one pass over the whole depth.
+#define DEPTH_STEP 256
+
+/// Where one pass over a depth range writes: `out` (and `add`, row stride ld) receives the chain so
+/// far, continued from `start` (row stride ldStart; NULL: from zero), with `add` (NULL: nothing)
+/// added at the end.
+struct pass_target { const float *start; long ldStart; float *out; const float *add; long ld; };
+
 /// Rows of C per AVX-512 tile: 12 rows × 32 columns keep 24 of the 32 registers accumulating.
 #define ROWS512 12
 
-/// A tile of ROWS512 packed rows × one panel; the first `rows` rows and `width` columns are stored.
-AVX512 static void tile512(const float *a, const float *b, long depth, float *c, long ldc, int rows, long width, int accumulate) {
+/// A tile of ROWS512 packed rows × one panel over `depth` values of k; the first `rows` rows and
+/// `width` columns are written as `target` says.
+AVX512 static void tile512(const float *a, const float *b, long depth, struct pass_target target, int rows, long width) {
+    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
+    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     __m512 left[ROWS512], right[ROWS512];
-    for (int r = 0; r < ROWS512; r++) { left[r] = _mm512_setzero_ps(); right[r] = _mm512_setzero_ps(); }
+    for (int r = 0; r < ROWS512; r++) {
+        int row = r < rows ? r : rows - 1;
+        left[r] = target.start ? _mm512_maskz_loadu_ps(m0, target.start + row * target.ldStart) : _mm512_setzero_ps();
+        right[r] = target.start ? _mm512_maskz_loadu_ps(m1, target.start + row * target.ldStart + 16) : _mm512_setzero_ps();
+    }
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * PANEL), b1 = _mm512_loadu_ps(b + p * PANEL + 16);
         for (int r = 0; r < ROWS512; r++) {
@@ -76,44 +93,29 @@ AVX512 static void tile512(const float *a, const float *b, long depth, float *c,
             right[r] = _mm512_fmadd_ps(x, b1, right[r]);
         }
     }
-    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     for (int r = 0; r < rows; r++) {
-        float *out = c + r * ldc;
-        if (accumulate) {
-            left[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, out), left[r]);
-            right[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, out + 16), right[r]);
+        if (target.add) {
+            left[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, target.add + r * target.ld), left[r]);
+            right[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, target.add + r * target.ld + 16), right[r]);
         }
-        _mm512_mask_storeu_ps(out, m0, left[r]);
-        _mm512_mask_storeu_ps(out + 16, m1, right[r]);
-    }
-}
-
-AVX512 static void gemm_avx512(const float *a, long lda, const float *packed, long depth, long columns,
-                               float *c, long ldc, long first, long last, int accumulate, float *rows_buffer) {
-    long panels = (columns + PANEL - 1) / PANEL;
-    for (long block = first; block < last; block += BLOCK_ROWS) {
-        long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
-        pack_rows(a + block * lda, lda, count, depth, ROWS512, rows_buffer);
-        for (long panel = 0; panel < panels; panel++) {
-            const float *b = packed + panel * depth * PANEL;
-            long column = panel * PANEL, width = columns - column < PANEL ? columns - column : PANEL;
-            for (long t = 0; t < count; t += ROWS512) {
-                int rows = count - t < ROWS512 ? (int)(count - t) : ROWS512;
-                tile512(rows_buffer + t * depth, b, depth, c + (block + t) * ldc + column, ldc, rows, width, accumulate);
-            }
-        }
+        _mm512_mask_storeu_ps(target.out + r * target.ld, m0, left[r]);
+        _mm512_mask_storeu_ps(target.out + r * target.ld + 16, m1, right[r]);
     }
 }
 
 /// Rows of C per AVX2 tile: 6 rows × 16 columns (half a panel) keep 12 of the 16 registers accumulating.
 #define ROWS256 6
 
-/// A tile of ROWS256 packed rows × 16 columns starting at `b` within its panel; the first `rows`
-/// rows and `width` columns are stored.
-AVX2 static void tile256(const float *a, const float *b, long depth, float *c, long ldc, int rows, long width, int accumulate) {
+/// A tile of ROWS256 packed rows × 16 columns starting at `b` within its panel, over `depth` values
+/// of k; the first `rows` rows and `width` columns are written as `target` says.
+AVX2 static void tile256(const float *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __m256 left[ROWS256], right[ROWS256];
-    for (int r = 0; r < ROWS256; r++) { left[r] = _mm256_setzero_ps(); right[r] = _mm256_setzero_ps(); }
+    for (int r = 0; r < ROWS256; r++) {
+        float first[16] = {0};
+        if (target.start) for (long j = 0; j < width; j++) first[j] = target.start[(r < rows ? r : rows - 1) * target.ldStart + j];
+        left[r] = _mm256_loadu_ps(first);
+        right[r] = _mm256_loadu_ps(first + 8);
+    }
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_loadu_ps(b + p * PANEL), b1 = _mm256_loadu_ps(b + p * PANEL + 8);
         for (int r = 0; r < ROWS256; r++) {
@@ -123,35 +125,42 @@ AVX2 static void tile256(const float *a, const float *b, long depth, float *c, l
         }
     }
     for (int r = 0; r < rows; r++) {
-        float *out = c + r * ldc;
-        if (width == 16) {
-            if (accumulate) {
-                left[r] = _mm256_add_ps(_mm256_loadu_ps(out), left[r]);
-                right[r] = _mm256_add_ps(_mm256_loadu_ps(out + 8), right[r]);
-            }
-            _mm256_storeu_ps(out, left[r]);
-            _mm256_storeu_ps(out + 8, right[r]);
-        } else {
-            float sums[16];
-            _mm256_storeu_ps(sums, left[r]);
-            _mm256_storeu_ps(sums + 8, right[r]);
-            for (long j = 0; j < width; j++) out[j] = accumulate ? out[j] + sums[j] : sums[j];
-        }
+        float sums[16], *out = target.out + r * target.ld;
+        _mm256_storeu_ps(sums, left[r]);
+        _mm256_storeu_ps(sums + 8, right[r]);
+        const float *add = target.add ? target.add + r * target.ld : NULL;
+        for (long j = 0; j < width; j++) out[j] = add ? add[j] + sums[j] : sums[j];
     }
 }
 
-AVX2 static void gemm_avx2(const float *a, long lda, const float *packed, long depth, long columns,
-                           float *c, long ldc, long first, long last, int accumulate, float *rows_buffer) {
-    long halves = (columns + 15) / 16;
+/// Rows [first, last) of C = A · B (+ C), in blocks of BLOCK_ROWS rows packed as tiles of `tile`
+/// rows, each block in passes of DEPTH_STEP over k (`partial` holds the chains between passes),
+/// each pass over the block's panel strips of `strip` columns.
+static void gemm_blocked(const float *a, long lda, const float *packed, long depth, long columns, float *c, long ldc,
+                         long first, long last, int accumulate, float *rows_buffer, float *partial, int level) {
+    int tile = level == 2 ? ROWS512 : ROWS256, strip = level == 2 ? PANEL : 16;
+    long strips = (columns + strip - 1) / strip;
     for (long block = first; block < last; block += BLOCK_ROWS) {
         long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
-        pack_rows(a + block * lda, lda, count, depth, ROWS256, rows_buffer);
-        for (long half = 0; half < halves; half++) {
-            const float *b = packed + (half / 2) * depth * PANEL + (half % 2) * 16;
-            long column = half * 16, width = columns - column < 16 ? columns - column : 16;
-            for (long t = 0; t < count; t += ROWS256) {
-                int rows = count - t < ROWS256 ? (int)(count - t) : ROWS256;
-                tile256(rows_buffer + t * depth, b, depth, c + (block + t) * ldc + column, ldc, rows, width, accumulate);
+        pack_rows(a + block * lda, lda, count, depth, tile, rows_buffer);
+        for (long from = 0; from < depth; from += DEPTH_STEP) {
+            long run = depth - from < DEPTH_STEP ? depth - from : DEPTH_STEP;
+            int firstPass = from == 0, lastPass = from + run == depth;
+            for (long s = 0; s < strips; s++) {
+                const float *b = packed + (s * strip / PANEL) * depth * PANEL + (s * strip) % PANEL + from * PANEL;
+                long column = s * strip, width = columns - column < strip ? columns - column : strip;
+                for (long t = 0; t < count; t += tile) {
+                    int rows = count - t < tile ? (int)(count - t) : tile;
+                    float *cRows = c + (block + t) * ldc + column, *pRows = partial + t * columns + column;
+                    // Passes before the last keep their chains in `partial` (the block's own row
+                    // stride); the last writes C, adding its old values when asked.
+                    struct pass_target target = lastPass
+                        ? (struct pass_target){ firstPass ? NULL : pRows, columns, cRows, accumulate ? cRows : NULL, ldc }
+                        : (struct pass_target){ firstPass ? NULL : pRows, columns, pRows, NULL, columns };
+                    const float *aTile = rows_buffer + t * depth + from * tile;
+                    if (level == 2) tile512(aTile, b, run, target, rows, width);
+                    else tile256(aTile, b, run, target, rows, width);
+                }
             }
         }
     }
@@ -204,13 +213,17 @@ void circ_gemm_packed(const float *a, long lda, const float *packed, long depth,
 #if defined(__x86_64__)
     int level = circ_gemm_kernels();
     if (level > 0) {
+        long rows = last - first < BLOCK_ROWS ? last - first : BLOCK_ROWS;
         float *rows_buffer = malloc((size_t)BLOCK_ROWS * (size_t)depth * sizeof(float));
-        if (rows_buffer) {
-            if (level == 2) gemm_avx512(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer);
-            else gemm_avx2(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer);
+        float *partial = depth > DEPTH_STEP ? malloc((size_t)rows * (size_t)columns * sizeof(float)) : NULL;
+        if (rows_buffer && (partial || depth <= DEPTH_STEP)) {
+            gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer, partial, level);
             free(rows_buffer);
+            free(partial);
             return;
         }
+        free(rows_buffer);
+        free(partial);
     }
 #endif
     gemm_portable(a, lda, packed, depth, columns, c, ldc, first, last, accumulate);

@@ -5,7 +5,9 @@ import Glibc
 /// OpenBLAS picks its sgemm kernels for the CPU when it loads, and its kernels round differently
 /// (on an AVX-512 machine the same seeded training gave another model than on an AVX2 one). circ
 /// pins the Haswell kernels — AVX2 and FMA, which circ's own loops need anyway — so that a script
-/// prints the same numbers on every x86-64-v3 machine.
+/// prints the same numbers on every x86-64-v3 machine. Products by frozen weights that are packed
+/// once (`PackedMatrix`) go through circ's own kernels instead, which use AVX-512 where the machine
+/// has it and round the same either way.
 public enum BLASKernels {
     /// The OpenBLAS core type circ runs with.
     public static let pinned = "Haswell"

@@ -91,6 +91,11 @@ struct EngineBench {
             let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
             let (seconds, torch) = compared("mask_step") { _ = trainer.step(0, learningRate: 0.1) }
             emit(timing("mask_step", seconds) + versusTraining(seconds) + versusTorch(torch, seconds))
+            // The same step as `auto` and `attribution` run it: every product by a weight through the
+            // weights packed once (cs keeps sgemm's rounding, so its own step is the one above).
+            let packed = MaskTrainer(model, examples: examples, options: DiscoveryOptions(), frozen: FrozenWeights(model))
+            let (packedSeconds, packedTorch) = compared("mask_step") { _ = packed.step(0, learningRate: 0.1) }
+            emit(timing("mask_step_packed", packedSeconds) + versusTraining(packedSeconds) + versusTorch(packedTorch, packedSeconds))
         }
         if wants("weight_mask_step") {
             let trainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
