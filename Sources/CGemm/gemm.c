@@ -111,8 +111,14 @@ AVX512 static void tile512(const float *a, const float *b, long depth, struct pa
 AVX2 static void tile256(const float *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __m256 left[ROWS256], right[ROWS256];
     for (int r = 0; r < ROWS256; r++) {
+        const float *start = target.start ? target.start + (r < rows ? r : rows - 1) * target.ldStart : NULL;
+        if (start && width == 16) {
+            left[r] = _mm256_loadu_ps(start);
+            right[r] = _mm256_loadu_ps(start + 8);
+            continue;
+        }
         float first[16] = {0};
-        if (target.start) for (long j = 0; j < width; j++) first[j] = target.start[(r < rows ? r : rows - 1) * target.ldStart + j];
+        if (start) for (long j = 0; j < width; j++) first[j] = start[j];
         left[r] = _mm256_loadu_ps(first);
         right[r] = _mm256_loadu_ps(first + 8);
     }
@@ -126,9 +132,18 @@ AVX2 static void tile256(const float *a, const float *b, long depth, struct pass
     }
     for (int r = 0; r < rows; r++) {
         float sums[16], *out = target.out + r * target.ld;
+        const float *add = target.add ? target.add + r * target.ld : NULL;
+        if (width == 16) {
+            if (add) {
+                left[r] = _mm256_add_ps(_mm256_loadu_ps(add), left[r]);
+                right[r] = _mm256_add_ps(_mm256_loadu_ps(add + 8), right[r]);
+            }
+            _mm256_storeu_ps(out, left[r]);
+            _mm256_storeu_ps(out + 8, right[r]);
+            continue;
+        }
         _mm256_storeu_ps(sums, left[r]);
         _mm256_storeu_ps(sums + 8, right[r]);
-        const float *add = target.add ? target.add + r * target.ld : NULL;
         for (long j = 0; j < width; j++) out[j] = add ? add[j] + sums[j] : sums[j];
     }
 }
