@@ -45,24 +45,17 @@ static void gemm_portable(const float *a, long lda, const float *packed, long de
 #define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
 #define AVX2 __attribute__((target("avx2,fma")))
 
-/// Rows of A packed at a time: they are read once per panel of B, from a buffer of this many rows.
+/// Rows of C per block: a block's partial chains wait in a buffer of this many rows between passes.
 #define BLOCK_ROWS 96
 
-/// Copies rows [0, rows) of A (row stride lda, depth columns) as tiles of `tile` rows, each
-/// [depth][tile] (missing rows of the last tile repeat its last row), so that a tile's k-th
-/// values are adjacent: one stream of A for the kernels instead of one per row.
-static void pack_rows(const float *a, long lda, long rows, long depth, int tile, float *out) {
-    for (long t = 0; t < rows; t += tile) {
-        float *dst = out + t * depth;
-        for (int r = 0; r < tile; r++) {
-            const float *src = a + (t + r < rows ? t + r : rows - 1) * lda;
-            for (long p = 0; p < depth; p++) dst[p * tile + r] = src[p];
-        }
-    }
+/// Pointers to the `tile` rows of A that a tile multiplies (row stride lda), starting at depth
+/// `from`; missing rows of the last tile repeat its last row, whose results are not written.
+static void tile_rows(const float *a, long lda, int rows, int tile, long from, const float **out) {
+    for (int r = 0; r < tile; r++) out[r] = a + (r < rows ? r : rows - 1) * lda + from;
 }
 
 /// Depth run per pass over a block's panels: a tile's rows of A (12 × 256 floats) then stay in the
-/// first-level cache. Between passes each element's partial chain waits in a float buffer, which
+/// first-level cache, read in place (the kernels broadcast each value from its row). Between passes each element's partial chain waits in a float buffer, which
 /// holds it exactly, so the chain and its rounding are those of one pass over the whole depth.
 #define DEPTH_STEP 256
 
@@ -76,7 +69,7 @@ struct pass_target { const float *start; long ldStart; float *out; const float *
 
 /// A tile of ROWS512 packed rows × one panel over `depth` values of k; the first `rows` rows and
 /// `width` columns are written as `target` says.
-AVX512 static void tile512(const float *a, const float *b, long depth, struct pass_target target, int rows, long width) {
+AVX512 static void tile512(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
     __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     __m512 left[ROWS512], right[ROWS512];
@@ -88,7 +81,7 @@ AVX512 static void tile512(const float *a, const float *b, long depth, struct pa
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * PANEL), b1 = _mm512_loadu_ps(b + p * PANEL + 16);
         for (int r = 0; r < ROWS512; r++) {
-            __m512 x = _mm512_set1_ps(a[p * ROWS512 + r]);
+            __m512 x = _mm512_set1_ps(a[r][p]);
             left[r] = _mm512_fmadd_ps(x, b0, left[r]);
             right[r] = _mm512_fmadd_ps(x, b1, right[r]);
         }
@@ -108,7 +101,7 @@ AVX512 static void tile512(const float *a, const float *b, long depth, struct pa
 
 /// A tile of ROWS256 packed rows × 16 columns starting at `b` within its panel, over `depth` values
 /// of k; the first `rows` rows and `width` columns are written as `target` says.
-AVX2 static void tile256(const float *a, const float *b, long depth, struct pass_target target, int rows, long width) {
+AVX2 static void tile256(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __m256 left[ROWS256], right[ROWS256];
     for (int r = 0; r < ROWS256; r++) {
         const float *start = target.start ? target.start + (r < rows ? r : rows - 1) * target.ldStart : NULL;
@@ -125,7 +118,7 @@ AVX2 static void tile256(const float *a, const float *b, long depth, struct pass
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_loadu_ps(b + p * PANEL), b1 = _mm256_loadu_ps(b + p * PANEL + 8);
         for (int r = 0; r < ROWS256; r++) {
-            __m256 x = _mm256_broadcast_ss(a + p * ROWS256 + r);
+            __m256 x = _mm256_broadcast_ss(a[r] + p);
             left[r] = _mm256_fmadd_ps(x, b0, left[r]);
             right[r] = _mm256_fmadd_ps(x, b1, right[r]);
         }
@@ -148,16 +141,19 @@ AVX2 static void tile256(const float *a, const float *b, long depth, struct pass
     }
 }
 
-/// Rows [first, last) of C = A · B (+ C), in blocks of BLOCK_ROWS rows packed as tiles of `tile`
-/// rows, each block in passes of DEPTH_STEP over k (`partial` holds the chains between passes),
-/// each pass over the block's panel strips of `strip` columns.
-static void gemm_blocked(const float *a, long lda, const float *packed, long depth, long columns, float *c, long ldc,
-                         long first, long last, int accumulate, float *rows_buffer, float *partial, int level) {
-    int tile = level == 2 ? ROWS512 : ROWS256, strip = level == 2 ? PANEL : 16;
+/// A tile kernel: tile512 or tile256.
+typedef void (*tile_kernel)(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width);
+
+/// Rows [first, last) of C = A · B (+ C), in blocks of BLOCK_ROWS rows in tiles of `tile` rows,
+/// each block in passes of DEPTH_STEP over k (`partial` holds the chains between passes), each
+/// pass over the block's panel strips of `strip` columns. Inlined into a driver per instruction
+/// set (below), so that the loops around the kernel are compiled for the kernel's registers too.
+static inline __attribute__((always_inline))
+void gemm_blocked(const float *a, long lda, const float *packed, long depth, long columns, float *c, long ldc,
+                  long first, long last, int accumulate, float *partial, tile_kernel kernel, int tile, int strip) {
     long strips = (columns + strip - 1) / strip;
     for (long block = first; block < last; block += BLOCK_ROWS) {
         long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
-        pack_rows(a + block * lda, lda, count, depth, tile, rows_buffer);
         for (long from = 0; from < depth; from += DEPTH_STEP) {
             long run = depth - from < DEPTH_STEP ? depth - from : DEPTH_STEP;
             int firstPass = from == 0, lastPass = from + run == depth;
@@ -172,13 +168,25 @@ static void gemm_blocked(const float *a, long lda, const float *packed, long dep
                     struct pass_target target = lastPass
                         ? (struct pass_target){ firstPass ? NULL : pRows, columns, cRows, accumulate ? cRows : NULL, ldc }
                         : (struct pass_target){ firstPass ? NULL : pRows, columns, pRows, NULL, columns };
-                    const float *aTile = rows_buffer + t * depth + from * tile;
-                    if (level == 2) tile512(aTile, b, run, target, rows, width);
-                    else tile256(aTile, b, run, target, rows, width);
+                    const float *aRows[ROWS512];
+                    tile_rows(a + (block + t) * lda, lda, rows, tile, from, aRows);
+                    kernel(aRows, b, run, target, rows, width);
                 }
             }
         }
     }
+}
+
+/// gemm_blocked with AVX-512 tiles.
+AVX512 static void gemm_blocked512(const float *a, long lda, const float *packed, long depth, long columns, float *c,
+                                   long ldc, long first, long last, int accumulate, float *partial) {
+    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, tile512, ROWS512, PANEL);
+}
+
+/// gemm_blocked with AVX2 tiles.
+AVX2 static void gemm_blocked256(const float *a, long lda, const float *packed, long depth, long columns, float *c,
+                                 long ldc, long first, long last, int accumulate, float *partial) {
+    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, tile256, ROWS256, 16);
 }
 
 static int best_kernels(void) {
@@ -229,16 +237,13 @@ void circ_gemm_packed(const float *a, long lda, const float *packed, long depth,
     int level = circ_gemm_kernels();
     if (level > 0) {
         long rows = last - first < BLOCK_ROWS ? last - first : BLOCK_ROWS;
-        float *rows_buffer = malloc((size_t)BLOCK_ROWS * (size_t)depth * sizeof(float));
         float *partial = depth > DEPTH_STEP ? malloc((size_t)rows * (size_t)columns * sizeof(float)) : NULL;
-        if (rows_buffer && (partial || depth <= DEPTH_STEP)) {
-            gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, rows_buffer, partial, level);
-            free(rows_buffer);
+        if (partial || depth <= DEPTH_STEP) {
+            if (level == 2) gemm_blocked512(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial);
+            else gemm_blocked256(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial);
             free(partial);
             return;
         }
-        free(rows_buffer);
-        free(partial);
     }
 #endif
     gemm_portable(a, lda, packed, depth, columns, c, ldc, first, last, accumulate);
