@@ -54,9 +54,10 @@ static void tile_rows(const float *a, long lda, int rows, int tile, long from, c
     for (int r = 0; r < tile; r++) out[r] = a + (r < rows ? r : rows - 1) * lda + from;
 }
 
-/// Depth run per pass over a block's panels: a tile's rows of A (12 × 256 floats) then stay in the
-/// first-level cache, read in place (the kernels broadcast each value from its row). Between passes each element's partial chain waits in a float buffer, which
-/// holds it exactly, so the chain and its rounding are those of one pass over the whole depth.
+/// Depth run per pass over a block's panels: a tile's rows of A (12 × 256 floats), read in place,
+/// then stay in the first-level cache. Between passes each element's partial chain waits in a
+/// float buffer, which holds it exactly, so the chain and its rounding are those of one pass over
+/// the whole depth.
 #define DEPTH_STEP 256
 
 /// Where one pass over a depth range writes: `out` (and `add`, row stride ld) receives the chain so
@@ -67,8 +68,8 @@ struct pass_target { const float *start; long ldStart; float *out; const float *
 /// Rows of C per AVX-512 tile: 12 rows × 32 columns keep 24 of the 32 registers accumulating.
 #define ROWS512 12
 
-/// A tile of ROWS512 packed rows × one panel over `depth` values of k; the first `rows` rows and
-/// `width` columns are written as `target` says.
+/// A tile of ROWS512 rows of A (`a`: a pointer per row) × one panel over `depth` values of k; the
+/// first `rows` rows and `width` columns are written as `target` says.
 AVX512 static void tile512(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
     __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
@@ -99,8 +100,9 @@ AVX512 static void tile512(const float *const *a, const float *b, long depth, st
 /// Rows of C per AVX2 tile: 6 rows × 16 columns (half a panel) keep 12 of the 16 registers accumulating.
 #define ROWS256 6
 
-/// A tile of ROWS256 packed rows × 16 columns starting at `b` within its panel, over `depth` values
-/// of k; the first `rows` rows and `width` columns are written as `target` says.
+/// A tile of ROWS256 rows of A (`a`: a pointer per row) × 16 columns starting at `b` within its
+/// panel, over `depth` values of k; the first `rows` rows and `width` columns are written as
+/// `target` says.
 AVX2 static void tile256(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
     __m256 left[ROWS256], right[ROWS256];
     for (int r = 0; r < ROWS256; r++) {

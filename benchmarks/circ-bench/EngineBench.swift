@@ -92,16 +92,16 @@ struct EngineBench {
             let (seconds, torch) = compared("mask_step") { _ = trainer.step(0, learningRate: 0.1) }
             emit(timing("mask_step", seconds) + versusTraining(seconds) + versusTorch(torch, seconds))
             // The step of the fast methods: every product by a weight through the weights packed once
-            // (cs keeps sgemm's rounding, so its own step is the one above).
-            let packed = MaskTrainer(model, examples: examples, options: DiscoveryOptions(), frozen: FrozenWeights(model))
-            let (packedSeconds, packedTorch) = compared("mask_step") { _ = packed.step(0, learningRate: 0.1) }
-            emit(timing("mask_step_packed", packedSeconds) + versusTraining(packedSeconds) + versusTorch(packedTorch, packedSeconds))
-            // And as `auto` runs it: the batch as two halves at once, each wholly on one core.
-            var halvesOptions = DiscoveryOptions()
-            halvesOptions.parallelHalves = true
-            let halves = MaskTrainer(model, examples: examples, options: halvesOptions, frozen: FrozenWeights(model))
-            let (halvesSeconds, halvesTorch) = compared("mask_step") { _ = halves.step(0, learningRate: 0.1) }
-            emit(timing("mask_step_halves", halvesSeconds) + versusTraining(halvesSeconds) + versusTorch(halvesTorch, halvesSeconds))
+            // (cs keeps sgemm's rounding, so its own step is the one above); then as `auto` runs it,
+            // the batch as two halves at once, each wholly on one core.
+            let frozen = FrozenWeights(model)
+            for (name, halves) in [("mask_step_packed", false), ("mask_step_halves", true)] {
+                var options = DiscoveryOptions()
+                options.parallelHalves = halves
+                let fast = MaskTrainer(model, examples: examples, options: options, frozen: frozen)
+                let (fastSeconds, fastTorch) = compared("mask_step") { _ = fast.step(0, learningRate: 0.1) }
+                emit(timing(name, fastSeconds) + versusTraining(fastSeconds) + versusTorch(fastTorch, fastSeconds))
+            }
         }
         if wants("weight_mask_step") {
             let trainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
