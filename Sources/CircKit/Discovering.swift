@@ -36,6 +36,7 @@ enum Discovering {
         options.ablation = level == .weight ? .zero : ablation
         let n = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
         if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
+        if args["steps"] != .null { options.stepsPerEpoch = try args.integer("steps", min: 1) }
         options.seed = UInt64(try args.integer("seed", min: 0))
         let target = try args.number("target")
         guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
@@ -44,6 +45,7 @@ enum Discovering {
                           "level": level.rawValue,
                           "n": String(n), "batch": String(options.batchSize), "seed": String(options.seed),
                           "data": data.key]
+        if let steps = options.stepsPerEpoch { parameters["steps_per_epoch"] = String(steps) }
         if method == .attribution {
             parameters["target"] = "\(target)"
             parameters["held_out"] = "samples \(n + 1)–\(n + heldOutSize)"

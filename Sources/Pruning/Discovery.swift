@@ -32,6 +32,9 @@ public struct DiscoveryOptions: Sendable {
     public var ablation = Ablation.mean
     /// Examples per batch.
     public var batchSize = 64
+    /// Steps per epoch, taken in turn from a shuffled order of all the batches (reshuffled once
+    /// all are used), so an epoch may see only part of the data; nil: one step per batch.
+    public var stepsPerEpoch: Int?
     /// Seed of the batch order in each epoch.
     public var seed: UInt64 = 1
     /// Training samples the builtin draws for it.
@@ -40,7 +43,8 @@ public struct DiscoveryOptions: Sendable {
     /// cache key: raised when a change makes them give different bits, as `Numerics.version` is for
     /// the engine. 2: batches run a whole batch per core, and `auto` its steps as parallel halves.
     /// 3: every product by a weight goes through the weights packed once (`FrozenWeights`).
-    public static let fastMethodsVersion = 3
+    /// 4: the ranking is scored on the first 256 examples at most.
+    public static let fastMethodsVersion = 4
     /// When set, each batch is run as two halves at once, one per core, their mask gradients then
     /// added in a fixed order (weighted by their target tokens): one hand-off per step instead of
     /// one per op, which small batches need to use the second core. Not with resample ablation.
@@ -49,16 +53,17 @@ public struct DiscoveryOptions: Sendable {
     public init() {}
 
     /// Each method's defaults. `cs` keeps DESIGN.md's settings; `auto` and `attribution` trade
-    /// samples and epochs for time (measured in docs/discovery.md): 256 samples in batches of 16,
-    /// 16 epochs at lr 0.2, the temperature kept low for most of them and then hardened to 200
-    /// (curve 3), warm-started (logits ±0.05 by attribution rank), and stopped once fewer than 2% of
-    /// the kept units change for 2 epochs at a temperature of 20 or more.
+    /// samples and epochs for time (measured in docs/discovery.md): 16 epochs, the temperature kept
+    /// low for most of them and then hardened to 200 (curve 3), stopped once fewer than 2% of the
+    /// kept units change for 2 epochs at a temperature of 20 or more. `auto`: 448 samples in
+    /// batches of 12 at lr 0.15, warm-started (logits ±0.05 by attribution rank); `attribution`
+    /// scores 256 samples.
     public init(method: DiscoveryMethod) {
         guard method != .cs else { return }
         (samples, batchSize, epochs, learningRate, temperatureCurve) = (256, 16, 16, 0.2, 3)
         (patience, stableTemperature, tolerance) = (2, 20, 0.02)
         parallelHalves = true
-        if method == .auto { samples = 224 }
+        if method == .auto { (samples, batchSize, learningRate) = (448, 12, 0.15) }
     }
 }
 
@@ -172,23 +177,29 @@ public enum Discovery {
     static func optimise<Learner: MaskLearning>(_ learner: Learner, options: DiscoveryOptions,
                                                 onEpoch: (DiscoveryEpoch, Learner.Masks) -> Void, shouldStop: () -> Bool) throws(NonFiniteLoss) -> Learner.Masks? {
         let batchCount = learner.stepCount
-        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * batchCount)
+        let stepsPerEpoch = batchCount == 0 ? 0 : max(1, options.stepsPerEpoch ?? batchCount)
+        let schedule = LearningRateSchedule(peak: Double(options.learningRate), warmupSteps: 0, totalSteps: options.epochs * stepsPerEpoch)
         let growth = powf(options.maxTemperature, 1 / Float(options.epochs))
-        var order = Array(0..<batchCount)
+        var order = Array(0..<batchCount), used = batchCount
         var shuffler = SeededRandom(seed: options.seed, stream: "discovery")
         var step = 0
         var stability = MaskStability(patience: options.patience, from: options.stableTemperature, tolerance: options.tolerance)
         for epoch in 0..<options.epochs {
             var total = 0.0
-            for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
-            for i in order {
+            for _ in 0..<stepsPerEpoch {
+                if used == batchCount {
+                    for k in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(k, shuffler.below(k + 1)) }
+                    used = 0
+                }
+                let i = order[used]
+                used += 1
                 if shouldStop() { return nil }
                 let loss = learner.step(i, learningRate: Float(schedule.rate(at: step)))
                 step += 1
                 guard loss.isFinite, learner.masks.logits.allSatisfy(\.isFinite) else { throw NonFiniteLoss(epoch: epoch, step: step) }
                 total += loss
             }
-            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, batchCount)), kept: learner.masks.keptFraction), learner.masks)
+            onEpoch(DiscoveryEpoch(epoch: epoch, loss: total / Double(max(1, stepsPerEpoch)), kept: learner.masks.keptFraction), learner.masks)
             if stability.isSettled(learner.masks) { break }
             if options.temperatureCurve == 1 {
                 learner.masks.temperature *= growth

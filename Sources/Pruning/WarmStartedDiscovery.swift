@@ -31,12 +31,12 @@ public enum WarmStartedDiscovery {
     public static func discover(_ model: TransformerModel, examples: [Example], heldOut: [Example], options: DiscoveryOptions,
                                 method: DiscoveryMethod, target: Double, observer: DiscoveryObserver = DiscoveryObserver(),
                                 shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> NodeMasks? {
-        // Means and scores need no small batches: four (64 examples each for 256) run fastest per example.
         // The weights are frozen: packed once, every product of the method goes through them.
         let frozen = FrozenWeights(model)
-        let batches = Discovery.batches(examples, size: max(1, (examples.count + 3) / 4))
+        let batches = quarters(examples)
         let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed, frozen: frozen)
-        guard let scores = Attribution.scores(model, batches: batches, ablatingLike: ablation, frozen: frozen, onBatch: { observer.scored($0, batches.count) },
+        let scored = examples.count > scoredSamples ? quarters(Array(examples.prefix(scoredSamples))) : batches
+        guard let scores = Attribution.scores(model, batches: scored, ablatingLike: ablation, frozen: frozen, onBatch: { observer.scored($0, scored.count) },
                                               shouldStop: shouldStop) else { return nil }
         let ranking = Attribution.ranking(scores)
         if method == .auto {
@@ -52,6 +52,13 @@ public enum WarmStartedDiscovery {
                                                             onEvaluation: observer.probed, shouldStop: shouldStop) else { return nil }
         return Attribution.topUnits(ranking, count: count, config: model.config, ablatingLike: ablation)
     }
+
+    /// Examples the ranking is scored on, at most: more hardly change it (docs/discovery.md).
+    static let scoredSamples = 256
+
+    /// The examples in four batches of similar lengths: means and scores need no small batches, and
+    /// four run fastest per example.
+    static func quarters(_ examples: [Example]) -> [Batch] { Discovery.batches(examples, size: max(1, (examples.count + 3) / 4)) }
 
     /// Logits falling linearly with rank from +scale (the top unit) through 0 (unit `count`) to −scale
     /// (rank 2·count and below): the attribution circuit, surest units furthest from the boundary.
