@@ -116,9 +116,9 @@ enum Discovering {
         return .native(CircuitValue(circuit, model: model))
     }
 
-    /// The method asked for, or `cs`: `auto` does not yet find circuits as faithful (docs/discovery.md).
+    /// The method asked for, or by default `auto` for node circuits and `cs` (the only method there) for weight circuits.
     private static func method(_ args: Arguments, level: Circuit.Level) throws -> DiscoveryMethod {
-        guard args["method"] != .null else { return .cs }
+        guard args["method"] != .null else { return level == .node ? .auto : .cs }
         let name = try args.string("method")
         guard let method = DiscoveryMethod(rawValue: name) else {
             throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
