@@ -67,30 +67,29 @@ enum CircuitRuns {
             default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
             }
         }
-        var values: [[Double]] = []
-        for circuitValue in circuits {
-            let model = circuitValue.model, circuit = circuitValue.circuit
-            let own = try? PCFGTask(name: circuit.task)
-            var row: [Double] = []
-            for column in columns {
+        // Column by column, so the encoded data, the base model's distributions and the ablation
+        // values on it are computed once per model for all the circuits.
+        var values = [[Double]](repeating: [Double](repeating: 0, count: columns.count), count: circuits.count)
+        for (j, column) in columns.enumerated() {
+            var shared: [ObjectIdentifier: ScoringData] = [:]
+            for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
-                let samples = column.samples
-                let examples = try Training.encode(samples, model: model)
+                let model = circuitValue.model, circuit = circuitValue.circuit
+                let data = try shared[ObjectIdentifier(model)] ?? ScoringData(column.samples, model: model)
+                shared[ObjectIdentifier(model)] = data
                 var differing: [[Int32]: [Int32]] = [:]
-                if let own, let task = column.task, own.name != task.name {
-                    for (sample, example) in zip(samples, examples) {
+                if let own = try? PCFGTask(name: circuit.task), let task = column.task, own.name != task.name {
+                    for (sample, example) in zip(column.samples, data.examples) {
                         guard let other = ownOutput(own, for: sample.source) else { continue }
                         differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
                     }
                 }
-                let instance = circuit.instance(for: model.model, examples: examples)
-                let score = CircuitScore.evaluate(model.model, circuit: instance, examples: examples) { example, position in
+                let score = CircuitScore.evaluate(data.instance(of: circuit, on: model.model), on: data.reference) { example, position in
                     guard let other = differing[example.source] else { return true }
                     return position >= other.count || position >= example.target.count || other[position] != example.target[position]
                 }
-                row.append(score.faithfulness)
+                values[i][j] = score.faithfulness
             }
-            values.append(row)
         }
         return .native(MatrixValue(title: "cross-task faithfulness (rows: circuits, columns: task data)",
                                    rows: circuits.map(\.circuit.task), columns: columns.map(\.label), values: values))
@@ -111,5 +110,26 @@ enum CircuitRuns {
         case .unary(_, let x): letterArguments(x)
         case .binary(_, let x, let y): letterArguments(x) + letterArguments(y)
         }
+    }
+}
+
+/// Samples encoded for one model, with what every circuit scored on them shares: the base model's
+/// distributions and, per ablation kind, the ablation values.
+private final class ScoringData {
+    let examples: [Example]
+    let reference: CircuitScore.Reference
+    private var templates: [DiscoveryOptions.Ablation: NodeMasks?] = [:]
+
+    init(_ samples: [Sample], model: ModelValue) throws {
+        examples = try Training.encode(samples, model: model)
+        reference = CircuitScore.Reference(model.model, examples: examples)
+    }
+
+    /// The circuit ready to run on these samples; a node circuit ablating like the others of its kind.
+    func instance(of circuit: Circuit, on model: TransformerModel) -> CircuitInstance {
+        guard circuit.level == .node else { return circuit.instance(for: model, examples: examples) }
+        let template = templates[circuit.ablation] ?? Circuit.ablationTemplate(circuit.ablation, model: model, examples: examples)
+        templates[circuit.ablation] = .some(template)
+        return circuit.instance(for: model, ablatingLike: template)
     }
 }

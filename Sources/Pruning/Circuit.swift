@@ -140,14 +140,24 @@ public struct Circuit: Sendable, Equatable {
     /// weight circuits as a copy of the model with the
     /// weights outside the circuit set to zero.
     public func instance(for model: TransformerModel, examples: [Example]) -> CircuitInstance {
+        instance(for: model, ablatingLike: level == .node ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
+    }
+
+    /// The masks whose ablation values node circuits of ablation `kind` take on `examples` (nil when
+    /// there is nothing to compute: zero ablation or no examples), to share among circuits run on the same data.
+    public static func ablationTemplate(_ kind: DiscoveryOptions.Ablation, model: TransformerModel, examples: [Example]) -> NodeMasks? {
+        guard kind != .zero, !examples.isEmpty else { return nil }
+        return Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: kind, seed: 1)
+    }
+
+    /// The circuit ready to run on `model`, a node circuit ablating like `template` (nil: to zero).
+    public func instance(for model: TransformerModel, ablatingLike template: NodeMasks?) -> CircuitInstance {
         switch level {
         case .node:
             let masks = NodeMasks(config: model.config, initial: 1)
             masks.logits = kept.map { $0 ? 1 : -1 }
             masks.isBinary = true
-            if ablation != .zero, !examples.isEmpty {
-                masks.ablate(like: Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: ablation, seed: 1))
-            }
+            if let template { masks.ablate(like: template) }
             return CircuitInstance(model: model, masks: masks)
         case .weight:
             let masks = WeightMasks(parameters: model.parameters, initial: 1)

@@ -323,15 +323,35 @@ public struct CircuitScore: Sendable {
     /// teacher forced; `counts(example, position)` picks the target positions scored (all non-pad ones by default).
     public static func evaluate(_ model: TransformerModel, circuit instance: CircuitInstance, examples: [Example], batchSize: Int = 64,
                                 counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
+        evaluate(instance, on: Reference(model, examples: examples, batchSize: batchSize), counts: counts)
+    }
+
+    /// Scores a circuit against the base model's distributions in `reference`, as the other `evaluate` does.
+    public static func evaluate(_ instance: CircuitInstance, on reference: Reference, counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
         var sums = Sums()
-        let v = model.config.targetVocabulary
-        for chunk in Discovery.chunks(examples, size: batchSize) {
-            let batch = Batch(sources: chunk.map(\.source), targets: chunk.map(\.target))
-            let base = Discovery.probabilities(model, batch, masks: nil)
+        for (k, chunk) in reference.chunks.enumerated() {
+            let batch = reference.batches[k]
             let circuit = Discovery.probabilities(instance.model, batch, masks: instance.masks)
-            sums.add(base, circuit, batch, classes: v) { row in counts(chunk[row / batch.targetLength], row % batch.targetLength) }
+            sums.add(reference.distributions[k], circuit, batch, classes: reference.classes) { row in counts(chunk[row / batch.targetLength], row % batch.targetLength) }
         }
         return CircuitScore(sums)
+    }
+
+    /// Examples in length-sorted batches with the base model's output distributions on them,
+    /// computed once to score many circuits on the same data.
+    public struct Reference {
+        let chunks: [[Example]]
+        let batches: [Batch]
+        let distributions: [[Float]]
+        let classes: Int
+
+        /// The base model's distributions on the examples, in batches of `batchSize`.
+        public init(_ model: TransformerModel, examples: [Example], batchSize: Int = 64) {
+            chunks = Discovery.chunks(examples, size: batchSize)
+            batches = chunks.map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }
+            distributions = batches.map { Discovery.probabilities(model, $0, masks: nil) }
+            classes = model.config.targetVocabulary
+        }
     }
 
     /// The score of summed divergences.
