@@ -53,7 +53,9 @@ public enum WarmStartedDiscovery {
         return Attribution.topUnits(ranking, count: count, config: model.config, ablatingLike: ablation)
     }
 
-    /// Examples the ranking is scored on, at most: more hardly change it (docs/discovery.md).
+    /// Examples the ranking is scored on, at most: attribution's own default sample count. Scoring
+    /// costs a forward and a backward pass per example, and `auto` only needs the ranking to warm-start
+    /// from; whether more examples change its circuits was not measured.
     static let scoredSamples = 256
 
     /// The examples in four batches of similar lengths: means and scores need no small batches, and
