@@ -12,8 +12,10 @@ enum CircuitRuns {
             guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
             circuit = original.ablating(ablation)
         }
-        let examples = try Training.encode(samples, model: model)
-        let instance = circuit?.instance(for: model.model, examples: examples)
+        // A circuit shares the base model's passes on these samples with the circuits scored before it.
+        let data = try circuit.map { _ in try ScoringData.shared(samples, model: model) }
+        let examples = try data?.examples ?? Training.encode(samples, model: model)
+        let instance = circuit.map { data!.instance(of: $0, on: model.model) }
         let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
         var correct = 0, done = 0
         for start in stride(from: 0, to: examples.count, by: 256) {
@@ -24,7 +26,7 @@ enum CircuitRuns {
             done += chunk.count
             progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
         }
-        let score = instance.map { CircuitScore.evaluate(model.model, circuit: $0, examples: examples) }
+        let score = instance.map { CircuitScore.evaluate($0, on: data!.reference) }
         progress.finish("eval: \(correct)/\(examples.count) exact")
         return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
                                ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
@@ -71,12 +73,10 @@ enum CircuitRuns {
         // values on it are computed once per model for all the circuits.
         var values = [[Double]](repeating: [Double](repeating: 0, count: columns.count), count: circuits.count)
         for (j, column) in columns.enumerated() {
-            var shared: [ObjectIdentifier: ScoringData] = [:]
             for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
                 let model = circuitValue.model, circuit = circuitValue.circuit
-                let data = try shared[ObjectIdentifier(model)] ?? ScoringData(column.samples, model: model)
-                shared[ObjectIdentifier(model)] = data
+                let data = try ScoringData.shared(column.samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
                 if let own = try? PCFGTask(name: circuit.task), let task = column.task, own.name != task.name {
                     for (sample, example) in zip(column.samples, data.examples) {
@@ -110,26 +110,5 @@ enum CircuitRuns {
         case .unary(_, let x): letterArguments(x)
         case .binary(_, let x, let y): letterArguments(x) + letterArguments(y)
         }
-    }
-}
-
-/// Samples encoded for one model, with what every circuit scored on them shares: the base model's
-/// distributions and, per ablation kind, the ablation values.
-private final class ScoringData {
-    let examples: [Example]
-    let reference: CircuitScore.Reference
-    private var templates: [DiscoveryOptions.Ablation: NodeMasks?] = [:]
-
-    init(_ samples: [Sample], model: ModelValue) throws {
-        examples = try Training.encode(samples, model: model)
-        reference = CircuitScore.Reference(model.model, examples: examples)
-    }
-
-    /// The circuit ready to run on these samples; a node circuit ablating like the others of its kind.
-    func instance(of circuit: Circuit, on model: TransformerModel) -> CircuitInstance {
-        guard circuit.level == .node else { return circuit.instance(for: model, examples: examples) }
-        let template = templates[circuit.ablation] ?? Circuit.ablationTemplate(circuit.ablation, model: model, examples: examples)
-        templates[circuit.ablation] = .some(template)
-        return circuit.instance(for: model, ablatingLike: template)
     }
 }

@@ -107,8 +107,12 @@ public enum Discovery {
     /// its frozen weights when given.
     static func probabilities(_ model: TransformerModel, _ batch: Batch, masks: NodeMasks?, frozen: FrozenWeights? = nil) -> [Float] {
         var random = SeededRandom(seed: 0)
-        let pass = model.forward(batch, masks: masks, frozen: frozen, random: &random)
-        let rows = batch.size * batch.targetLength, v = model.config.targetVocabulary
+        return distributions(model.forward(batch, masks: masks, frozen: frozen, random: &random), classes: model.config.targetVocabulary)
+    }
+
+    /// The output distributions [B·T, classes] of a pass.
+    static func distributions(_ pass: ForwardPass, classes v: Int) -> [Float] {
+        let rows = pass.batch.size * pass.batch.targetLength
         var out = [Float](repeating: 0, count: rows * v)
         CrossEntropy.softmax(&out, pass.logits, rows: rows, classes: v)
         return out
@@ -130,30 +134,39 @@ public enum Discovery {
 
     /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
     public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks, frozen: FrozenWeights? = nil) -> [Float] {
-        var sums = [Double](repeating: 0, count: masks.logits.count), counts = [Double](repeating: 0, count: masks.names.count)
-        let d = model.config.width
-        forEachActivation(model, batches, names: masks.names, frozen: frozen) { block, values in
-            counts[block] += 1
-            for j in 0..<d { sums[block * d + j] += Double(values[j]) }
+        var means = ActivationMeans(names: masks.names, width: model.config.width)
+        for batch in batches {
+            var random = SeededRandom(seed: 0)
+            means.add(model.forward(batch, frozen: frozen, random: &random))
         }
-        return sums.indices.map { Float(sums[$0] / max(1, counts[$0 / d])) }
+        return means.values
     }
 
     /// Runs the base model on the batches and shows `visit` the output row (width values) of each
     /// named block at each non-pad position, in order: what mean and resample ablation are made of.
     static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], frozen: FrozenWeights? = nil,
                                   _ visit: (Int, UnsafePointer<Float>) -> Void) {
-        let d = model.config.width
-        let blocks = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let blocks = blockIndex(names)
         for batch in batches {
             var random = SeededRandom(seed: 0)
-            let pass = model.forward(batch, frozen: frozen, random: &random)
-            for (name, values, rows) in pass.blockOutputs {
-                guard let block = blocks[name] else { continue }
-                let isEncoder = name.hasPrefix("encoder")
-                for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {
-                    visit(block, values + row * d)
-                }
+            forEachActivation(in: model.forward(batch, frozen: frozen, random: &random), blocks: blocks, width: model.config.width, visit)
+        }
+    }
+
+    /// Each name's position in `names`.
+    static func blockIndex(_ names: [String]) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    }
+
+    /// Shows `visit` the output row (`width` values) of each block `blocks` names at each non-pad
+    /// position of one pass, in order.
+    static func forEachActivation(in pass: ForwardPass, blocks: [String: Int], width d: Int, _ visit: (Int, UnsafePointer<Float>) -> Void) {
+        let batch = pass.batch
+        for (name, values, rows) in pass.blockOutputs {
+            guard let block = blocks[name] else { continue }
+            let isEncoder = name.hasPrefix("encoder")
+            for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {
+                visit(block, values + row * d)
             }
         }
     }
@@ -307,84 +320,5 @@ final class TargetDistributions {
         let loss = CrossEntropy.soft(logits: pass.logits, targetProbabilities: targets[i], rowWeights: weights[i],
                                      dlogits: &dLogits, rows: rows, classes: v)
         return (loss, dLogits, pass)
-    }
-}
-
-/// How closely a circuit reproduces the base model.
-public struct CircuitScore: Sendable {
-    /// Mean over non-pad target tokens of 1 − JSD(circuit ‖ base)/ln 2.
-    public let faithfulness: Double
-    /// Mean over non-pad target tokens of KL(base ‖ circuit).
-    public let kl: Double
-    /// Tokens scored.
-    public let tokens: Int
-
-    /// Scores a circuit (its masks as they are: binary or soft) against the base model on examples,
-    /// teacher forced; `counts(example, position)` picks the target positions scored (all non-pad ones by default).
-    public static func evaluate(_ model: TransformerModel, circuit instance: CircuitInstance, examples: [Example], batchSize: Int = 64,
-                                counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
-        evaluate(instance, on: Reference(model, examples: examples, batchSize: batchSize), counts: counts)
-    }
-
-    /// Scores a circuit against the base model's distributions in `reference`, as the other `evaluate` does.
-    public static func evaluate(_ instance: CircuitInstance, on reference: Reference, counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
-        var sums = Sums()
-        for (k, chunk) in reference.chunks.enumerated() {
-            let batch = reference.batches[k]
-            let circuit = Discovery.probabilities(instance.model, batch, masks: instance.masks)
-            sums.add(reference.distributions[k], circuit, batch, classes: reference.classes) { row in counts(chunk[row / batch.targetLength], row % batch.targetLength) }
-        }
-        return CircuitScore(sums)
-    }
-
-    /// Examples in length-sorted batches with the base model's output distributions on them,
-    /// computed once to score many circuits on the same data.
-    public struct Reference {
-        let chunks: [[Example]]
-        let batches: [Batch]
-        let distributions: [[Float]]
-        let classes: Int
-
-        /// The base model's distributions on the examples, in batches of `batchSize`.
-        public init(_ model: TransformerModel, examples: [Example], batchSize: Int = 64) {
-            chunks = Discovery.chunks(examples, size: batchSize)
-            batches = chunks.map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }
-            distributions = batches.map { Discovery.probabilities(model, $0, masks: nil) }
-            classes = model.config.targetVocabulary
-        }
-    }
-
-    /// The score of summed divergences.
-    init(_ sums: Sums) {
-        let n = Double(max(1, sums.tokens))
-        self.init(faithfulness: 1 - sums.jsd / n / log(2), kl: sums.kl / n, tokens: sums.tokens)
-    }
-
-    private init(faithfulness: Double, kl: Double, tokens: Int) { self.faithfulness = faithfulness; self.kl = kl; self.tokens = tokens }
-
-    /// JSD and KL(base ‖ circuit), in nats, summed over scored target tokens.
-    struct Sums {
-        var jsd = 0.0, kl = 0.0, tokens = 0
-
-        /// Adds another batch's sums.
-        mutating func add(_ other: Sums) {
-            (jsd, kl, tokens) = (jsd + other.jsd, kl + other.kl, tokens + other.tokens)
-        }
-
-        /// Adds the non-pad rows of a batch that `counts` admits, given the base and circuit
-        /// distributions [rows, v] on it.
-        mutating func add(_ base: [Float], _ circuit: [Float], _ batch: Batch, classes v: Int, counts: (Int) -> Bool = { _ in true }) {
-            for (row, target) in batch.decoderTargets.enumerated() where target != 0 && counts(row) {
-                var divergence = 0.0, baseToCircuit = 0.0
-                for j in 0..<v {
-                    let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
-                    if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
-                    if q > 0 { divergence += 0.5 * q * log(q / m) }
-                }
-                jsd += divergence
-                kl += baseToCircuit
-                tokens += 1
-            }
-        }
     }
 }

@@ -29,17 +29,23 @@ public final class NodeMasks: BlockMasks, SoftMasks {
 
     /// Masks for every block of a model with all logits at `initial`, ablating to zero.
     public init(config: ModelConfig, initial: Float) {
-        var names: [String] = []
-        for i in 0..<config.layers { names += ["encoder.layers.\(i).self_attention", "encoder.layers.\(i).feed_forward"] }
-        for i in 0..<config.layers {
-            names += ["decoder.layers.\(i).self_attention", "decoder.layers.\(i).cross_attention", "decoder.layers.\(i).feed_forward"]
-        }
+        let names = Self.blockNames(config)
         self.names = names
         self.width = config.width
         self.logits = [Float](repeating: initial, count: names.count * config.width)
         self.gradients = [Float](repeating: 0, count: names.count * config.width)
         self.ablation = [Float](repeating: 0, count: names.count * config.width)
         self.index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    }
+
+    /// The masked blocks of a model of `config`, in model order.
+    static func blockNames(_ config: ModelConfig) -> [String] {
+        var names: [String] = []
+        for i in 0..<config.layers { names += ["encoder.layers.\(i).self_attention", "encoder.layers.\(i).feed_forward"] }
+        for i in 0..<config.layers {
+            names += ["decoder.layers.\(i).self_attention", "decoder.layers.\(i).cross_attention", "decoder.layers.\(i).feed_forward"]
+        }
+        return names
     }
 
     /// Masks with the logits, temperature and ablation of `other` and gradients of their own: what a
