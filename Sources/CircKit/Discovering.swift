@@ -68,10 +68,10 @@ enum Discovering {
         do {
             switch (level, method) {
             case (.node, .cs):
-                let heldOut = try Training.encode(try data.progressSamples(), model: model)
+                let heldOut = try progressReference(data, model: model)
                 circuit = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: model.model, masks: masks), examples: heldOut).faithfulness)
+                    report(progress, epoch, faithfulness: CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: heldOut).faithfulness)
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -93,10 +93,10 @@ enum Discovering {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
             case (.weight, _):
-                let heldOut = try Training.encode(try data.progressSamples(), model: model)
+                let heldOut = try progressReference(data, model: model)
                 circuit = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch, faithfulness: CircuitScore.evaluate(model.model, circuit: CircuitInstance(model: masks.maskedModel(model.model), masks: nil), examples: heldOut).faithfulness)
+                    report(progress, epoch, faithfulness: CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: heldOut).faithfulness)
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -137,6 +137,11 @@ enum Discovering {
     }
 
     /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
+    /// The base model on the samples cs's progress line scores each epoch's masks on, run once.
+    private static func progressReference(_ data: DiscoveryData, model: ModelValue) throws -> CircuitScore.Reference {
+        CircuitScore.Reference(model.model, examples: try Training.encode(try data.progressSamples(), model: model))
+    }
+
     private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
         progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
     }

@@ -22,9 +22,8 @@ public struct CircuitScore: Sendable {
     /// Scores a circuit against the base model's distributions in `reference`, as the other `evaluate` does.
     public static func evaluate(_ instance: CircuitInstance, on reference: Reference, counts: (Example, Int) -> Bool = { _, _ in true }) -> CircuitScore {
         var sums = Sums()
-        for (k, chunk) in reference.chunks.enumerated() {
-            let batch = reference.batches[k]
-            let circuit = Discovery.probabilities(instance.model, batch, masks: instance.masks)
+        Discovery.eachBatchPerCore(reference.batches.count, { Discovery.probabilities(instance.model, reference.batches[$0], masks: instance.masks) }) { k, circuit in
+            let batch = reference.batches[k], chunk = reference.chunks[k]
             sums.add(reference.distributions[k], circuit, batch, classes: reference.classes) { row in counts(chunk[row / batch.targetLength], row % batch.targetLength) }
         }
         return CircuitScore(sums)
@@ -46,12 +45,16 @@ public struct CircuitScore: Sendable {
             batches = chunks.map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }
             classes = model.config.targetVocabulary
             var means = ActivationMeans(names: NodeMasks.blockNames(model.config), width: model.config.width)
-            distributions = batches.map { [classes] batch in
+            var distributions: [[Float]] = []
+            Discovery.eachBatchPerCore(batches.count, { [batches, classes] i in
                 var random = SeededRandom(seed: 0)
-                let pass = model.forward(batch, masks: nil, random: &random)
-                means.add(pass)
-                return Discovery.distributions(pass, classes: classes)
+                let pass = model.forward(batches[i], masks: nil, random: &random)
+                return (pass, Discovery.distributions(pass, classes: classes))
+            }) { _, result in
+                means.add(result.0)
+                distributions.append(result.1)
             }
+            self.distributions = distributions
             self.means = means.values
         }
 

@@ -95,6 +95,25 @@ public enum Discovery {
         return results.map { $0! }
     }
 
+    /// `work(i)` for batches 0..<count, a batch per core with products split as a run on all cores
+    /// splits them, so the bits are those of running the batches one after another; each result is
+    /// handed to `use` in batch order, and at most one batch per core is held at a time. A batch
+    /// left without a partner runs on all cores.
+    static func eachBatchPerCore<T>(_ count: Int, _ work: (Int) -> T, _ use: (Int, T) -> Void) {
+        for start in stride(from: 0, to: count, by: Threads.count) {
+            let end = min(count, start + Threads.count)
+            if end - start == 1 {
+                use(start, work(start))
+                continue
+            }
+            var results = [T?](repeating: nil, count: end - start)
+            results.withUnsafeMutableBufferPointer { results in
+                parallelFor(end - start) { i in results[i] = Threads.serially(keepingProductSplits: true) { work(start + i) } }
+            }
+            for (i, result) in results.enumerated() { use(start + i, result!) }
+        }
+    }
+
     /// Fixed batches of similar lengths over the examples.
     static func batches(_ examples: [Example], size: Int) -> [Batch] {
         chunks(examples, size: size).map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }

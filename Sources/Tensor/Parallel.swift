@@ -31,9 +31,11 @@ public enum Threads {
     /// Runs `body` with every op it calls on this thread alone: for work already split across the
     /// cores at a coarser grain, whose ops are too small to be worth splitting again. Products are
     /// then one sgemm call each, not two fixed halves, so their low bits differ from a split run.
-    public static func serially<T>(_ body: () -> T) -> T {
+    /// With `keepingProductSplits`, products are still computed in their fixed halves, one after
+    /// the other: slower by a second packing of the weight, but the same bits as a split run.
+    public static func serially<T>(keepingProductSplits: Bool = false, _ body: () -> T) -> T {
         let outer = pthread_getspecific(serialKey)
-        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: keepingProductSplits ? 2 : 1))
         defer { pthread_setspecific(serialKey, outer) }
         return body()
     }
@@ -50,6 +52,9 @@ public enum Threads {
 
     /// True inside `serially` on this thread.
     static var isSerialHere: Bool { pthread_getspecific(serialKey) != nil }
+
+    /// True inside `serially(keepingProductSplits: true)` on this thread.
+    static var keepsProductSplitsHere: Bool { pthread_getspecific(serialKey) == UnsafeMutableRawPointer(bitPattern: 2) }
 
     private static let serialKey: pthread_key_t = {
         var key = pthread_key_t()

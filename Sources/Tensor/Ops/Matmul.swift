@@ -21,8 +21,9 @@ public enum Matmul {
                         b, Int32(ldb), beta, c + rows.lowerBound * ldc, Int32(ldc))
         }
         // Work already split at a coarser grain (`Threads.serially`) multiplies in one call: a second
-        // call would pack B again.
-        guard m * n * k >= 1 << 18 && m >= 16 && !Threads.isSerialHere else { return multiply(0..<m) }
+        // call would pack B again. Unless it keeps the splits: then the blocks run one after another.
+        let isSplit = m * n * k >= 1 << 18 && m >= 16
+        guard isSplit && (!Threads.isSerialHere || Threads.keepsProductSplitsHere) else { return multiply(0..<m) }
         let blocks = rowBlocks(m)
         parallelFor(blocks.count) { multiply(blocks[$0]) }
     }
