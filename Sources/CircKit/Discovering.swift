@@ -136,12 +136,12 @@ enum Discovering {
         return Float(value)
     }
 
-    /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
     /// The base model on the samples cs's progress line scores each epoch's masks on, run once.
     private static func progressReference(_ data: DiscoveryData, model: ModelValue) throws -> CircuitScore.Reference {
         CircuitScore.Reference(model.model, examples: try Training.encode(try data.progressSamples(), model: model))
     }
 
+    /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
     private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
         progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
     }
