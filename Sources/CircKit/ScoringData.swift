@@ -36,13 +36,16 @@ final class ScoringData {
         }
         let data = try ScoringData(samples, model: model)
         recent.append(data)
-        if recent.count > kept { recent.removeFirst() }
+        while recent.count > 1 && (recent.count > kept || recent.reduce(0, { $0 + $1.reference.byteCount }) > keptBytes) { recent.removeFirst() }
         return data
     }
 
-    /// How many scoring data `shared` keeps, the most recently used last.
+    /// How many scoring data `shared` keeps at most, the most recently used last.
     static let kept = 4
-    nonisolated(unsafe) private static var recent: [ScoringData] = []
+    /// The memory they may take together (the newest is kept whatever its size): 500 samples of a
+    /// composite task take about 10 MB.
+    static let keptBytes = 256 << 20
+    nonisolated(unsafe) private(set) static var recent: [ScoringData] = []
     private static let lock = NSLock()
 
     /// The circuit ready to run on these samples; a node circuit ablating like the others of its kind.

@@ -58,6 +58,9 @@ public struct CircuitScore: Sendable {
             self.means = means.values
         }
 
+        /// The bytes its distributions and means take.
+        public var byteCount: Int { (distributions.reduce(0) { $0 + $1.count } + means.count) * MemoryLayout<Float>.size }
+
         /// Binary masks keeping every unit and ablating to the means on these examples: what
         /// `Circuit.ablationTemplate(.mean, …)` computes on them, without another pass.
         public func meanAblation(_ config: ModelConfig) -> NodeMasks {
