@@ -13,9 +13,13 @@ enum CircuitRuns {
             circuit = original.ablating(ablation)
         }
         // A circuit shares the base model's passes on these samples with the circuits scored before it.
-        let data = try circuit.map { _ in try ScoringData.shared(samples, model: model) }
-        let examples = try data?.examples ?? Training.encode(samples, model: model)
-        let instance = circuit.map { data!.instance(of: $0, on: model.model) }
+        var scoring: (data: ScoringData, instance: CircuitInstance)?
+        if let circuit {
+            let data = try ScoringData.shared(samples, model: model)
+            scoring = (data, data.instance(of: circuit, on: model.model))
+        }
+        let examples = try scoring?.data.examples ?? Training.encode(samples, model: model)
+        let instance = scoring?.instance
         let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
         var correct = 0, done = 0
         for start in stride(from: 0, to: examples.count, by: 256) {
@@ -26,7 +30,7 @@ enum CircuitRuns {
             done += chunk.count
             progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
         }
-        let score = instance.map { CircuitScore.evaluate($0, on: data!.reference) }
+        let score = scoring.map { CircuitScore.evaluate($0.instance, on: $0.data.reference) }
         progress.finish("eval: \(correct)/\(examples.count) exact")
         return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
                                ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),

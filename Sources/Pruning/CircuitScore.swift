@@ -44,14 +44,15 @@ public struct CircuitScore: Sendable {
             chunks = Discovery.chunks(examples, size: batchSize)
             batches = chunks.map { Batch(sources: $0.map(\.source), targets: $0.map(\.target)) }
             classes = model.config.targetVocabulary
-            var means = ActivationMeans(names: NodeMasks.blockNames(model.config), width: model.config.width)
+            let names = NodeMasks.blockNames(model.config), blocks = Discovery.blockIndex(names), width = model.config.width
+            var means = ActivationMeans(blocks: names.count, width: width)
             var distributions: [[Float]] = []
             Discovery.eachBatchPerCore(batches.count, { [batches, classes] i in
                 var random = SeededRandom(seed: 0)
                 let pass = model.forward(batches[i], masks: nil, random: &random)
                 return (pass, Discovery.distributions(pass, classes: classes))
             }) { _, result in
-                means.add(result.0)
+                Discovery.forEachActivation(in: result.0, blocks: blocks, width: width) { means.add(block: $0, $1) }
                 distributions.append(result.1)
             }
             self.distributions = distributions

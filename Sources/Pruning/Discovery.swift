@@ -153,11 +153,8 @@ public enum Discovery {
 
     /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
     public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks, frozen: FrozenWeights? = nil) -> [Float] {
-        var means = ActivationMeans(names: masks.names, width: model.config.width)
-        for batch in batches {
-            var random = SeededRandom(seed: 0)
-            means.add(model.forward(batch, frozen: frozen, random: &random))
-        }
+        var means = ActivationMeans(blocks: masks.names.count, width: model.config.width)
+        forEachActivation(model, batches, names: masks.names, frozen: frozen) { means.add(block: $0, $1) }
         return means.values
     }
 
