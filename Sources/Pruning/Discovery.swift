@@ -56,14 +56,14 @@ public struct DiscoveryOptions: Sendable {
     /// samples and epochs for time (measured in docs/discovery.md): 16 epochs, the temperature kept
     /// low for most of them and then hardened to 200 (curve 3), stopped once fewer than 2% of the
     /// kept units change for 2 epochs at a temperature of 20 or more. `auto`: 448 samples in
-    /// batches of 12 at lr 0.15, warm-started (logits ±0.05 by attribution rank); `attribution`
-    /// scores 256 samples.
+    /// batches of 12 at lr 0.15 for 11 epochs, warm-started (logits ±0.05 by attribution rank);
+    /// `attribution` scores 256 samples.
     public init(method: DiscoveryMethod) {
         guard method != .cs else { return }
         (samples, batchSize, epochs, learningRate, temperatureCurve) = (256, 16, 16, 0.2, 3)
         (patience, stableTemperature, tolerance) = (2, 20, 0.02)
         parallelHalves = true
-        if method == .auto { (samples, batchSize, learningRate) = (448, 12, 0.15) }
+        if method == .auto { (samples, batchSize, learningRate, epochs) = (448, 12, 0.15, 11) }
     }
 }
 
