@@ -53,11 +53,11 @@ public struct DiscoveryOptions: Sendable {
     public init() {}
 
     /// Each method's defaults. `cs` keeps DESIGN.md's settings; `auto` and `attribution` trade
-    /// samples and epochs for time (measured in docs/discovery.md): 16 epochs, the temperature kept
-    /// low for most of them and then hardened to 200 (curve 3), stopped once fewer than 2% of the
-    /// kept units change for 2 epochs at a temperature of 20 or more. `auto`: 448 samples in
-    /// batches of 12 at lr 0.15 for 11 epochs, warm-started (logits ±0.05 by attribution rank);
-    /// `attribution` scores 256 samples.
+    /// samples and epochs for time (measured in docs/discovery.md): the temperature kept low for most
+    /// epochs and then hardened to 200 (curve 3), stopped once fewer than 2% of the kept units change
+    /// for 2 epochs at a temperature of 20 or more (at 11 epochs only the last is that hot, so the
+    /// rule ends only runs asked for more). `auto`: 448 samples in batches of 12 at lr 0.15 for 11
+    /// epochs, warm-started (logits ±0.05 by attribution rank); `attribution` scores 256 samples.
     public init(method: DiscoveryMethod) {
         guard method != .cs else { return }
         (samples, batchSize, epochs, learningRate, temperatureCurve) = (256, 16, 16, 0.2, 3)
