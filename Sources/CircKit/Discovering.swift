@@ -71,7 +71,7 @@ enum Discovering {
                 let heldOut = try progressReference(data, model: model)
                 circuit = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch, faithfulness: CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: heldOut).faithfulness)
+                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: heldOut).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -96,7 +96,7 @@ enum Discovering {
                 let heldOut = try progressReference(data, model: model)
                 circuit = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch, faithfulness: CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: heldOut).faithfulness)
+                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: heldOut).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -141,9 +141,11 @@ enum Discovering {
         CircuitScore.Reference(model.model, examples: try Training.encode(try data.progressSamples(), model: model))
     }
 
-    /// One epoch of continuous sparsification on the bar, with the held-out faithfulness.
-    private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: Double) {
-        progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness))
+    /// One epoch of continuous sparsification on the bar, with the held-out faithfulness: scored
+    /// only when the line will be seen (a plain line every 10 s off a terminal), as it costs a pass.
+    private static func report(_ progress: ProgressBar, _ epoch: DiscoveryEpoch, faithfulness: () -> Double) {
+        guard progress.wouldShow(epoch.epoch + 1) else { return }
+        progress.update(epoch.epoch + 1, String(format: "loss %.4f kept %.3f faithfulness %.4f", epoch.loss, epoch.kept, faithfulness()))
     }
 }
 

@@ -9,14 +9,17 @@ public final class ProgressBar {
     private var start = Date()
     /// Units already done when this run (or phase) began: the rate and ETA count only the rest.
     private var startDone: Int
-    private let isTerminal = isatty(2) != 0
+    private let isTerminal: Bool
     private var lastPlain = Date.distantPast
     private let plainInterval: TimeInterval
     /// True while a bar is drawn on the terminal's current line.
     private var isDrawn = false
 
-    /// A bar for `total` units of work, of which `alreadyDone` were done before (a resumed run).
-    public init(title: String, total: Int, unit: String = "steps", alreadyDone: Int = 0, plainInterval: TimeInterval = 10) {
+    /// A bar for `total` units of work, of which `alreadyDone` were done before (a resumed run);
+    /// redrawn in place when standard error is a terminal (`terminal`), else in plain lines.
+    public init(title: String, total: Int, unit: String = "steps", alreadyDone: Int = 0, plainInterval: TimeInterval = 10,
+                terminal: Bool = isatty(2) != 0) {
+        self.isTerminal = terminal
         self.title = title
         self.total = max(1, total)
         self.startDone = alreadyDone
@@ -39,10 +42,17 @@ public final class ProgressBar {
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             FileHandle.standardError.write(Data("\r\u{1B}[K\(bar) \(text)".utf8))
             isDrawn = true
-        } else if Date().timeIntervalSince(lastPlain) >= plainInterval || done == total {
+        } else if wouldShow(done) {
             lastPlain = Date()
             FileHandle.standardError.write(Data((text + "\n").utf8))
         }
+    }
+
+    /// Whether `update(done)` now would show anything: always to an observer or on a terminal,
+    /// otherwise only when a plain line is due (the last unit, or `plainInterval` since the last
+    /// line). Work done only for the line (a held-out score) can be skipped when it would not.
+    public func wouldShow(_ done: Int) -> Bool {
+        Self.observer != nil || isTerminal || done == total || Date().timeIntervalSince(lastPlain) >= plainInterval
     }
 
     /// Shows `done` of `total` in a phase of the work. A new title restarts the rate and ETA from

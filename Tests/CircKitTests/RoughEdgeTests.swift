@@ -23,6 +23,17 @@ import Testing
         #expect(bar.workThisRun(4) == 3, "the same phase keeps its start")
     }
 
+    @Test func aPlainBarSaysWhichUpdatesWouldBeSeen() {
+        // Off a terminal a line is due at most every plainInterval and at the end: cs scores its
+        // held-out faithfulness only for the epochs whose line is seen.
+        let bar = ProgressBar(title: "discover copy", total: 40, unit: "epochs", plainInterval: 3600, terminal: false)
+        #expect(bar.wouldShow(1), "the first line is due")
+        bar.update(1, "loss 0.5")
+        #expect(!bar.wouldShow(2), "the next is not, within the interval")
+        #expect(bar.wouldShow(40), "the last always is")
+        #expect(ProgressBar(title: "discover copy", total: 40, plainInterval: 3600, terminal: true).wouldShow(2), "a terminal sees every update")
+    }
+
     @Test func fileErrorsNameThePathAndTheCauseInPlainWords() throws {
         let folder = NSTemporaryDirectory() + "circ-rough-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
