@@ -35,7 +35,7 @@ public final class NodeMasks: BlockMasks, SoftMasks {
         self.logits = [Float](repeating: initial, count: names.count * config.width)
         self.gradients = [Float](repeating: 0, count: names.count * config.width)
         self.ablation = [Float](repeating: 0, count: names.count * config.width)
-        self.index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        self.index = Discovery.blockIndex(names)
     }
 
     /// The masked blocks of a model of `config`, in model order.
