@@ -62,26 +62,34 @@ static void tile_rows(const float *a, long lda, int rows, int tile, long from, c
 
 /// Where one pass over a depth range writes: `out` (and `add`, row stride ld) receives the chain so
 /// far, continued from `start` (row stride ldStart; NULL: from zero), with `add` (NULL: nothing)
-/// added at the end.
-struct pass_target { const float *start; long ldStart; float *out; const float *add; long ld; };
+/// added at the end. `next` (NULL: none) is the B the next strip reads, which the tile asks the
+/// first-level cache for while it works: a strip of weights streamed from memory would otherwise
+/// stall the next strip's first tile.
+struct pass_target { const float *start; long ldStart; float *out; const float *add; long ld; const float *next; };
 
 /// Rows of C per AVX-512 tile: 12 rows × 32 columns keep 24 of the 32 registers accumulating.
 #define ROWS512 12
 
-/// A tile of ROWS512 rows of A (`a`: a pointer per row) × one panel over `depth` values of k; the
-/// first `rows` rows and `width` columns are written as `target` says.
-AVX512 static void tile512(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
+/// A tile of `tileRows` (≤ ROWS512) rows of A (`a`: a pointer per row) × one panel over `depth`
+/// values of k; the first `rows` rows and `width` columns are written as `target` says. Inlined
+/// into one kernel per tile height (below), so that the row loops unroll.
+AVX512 static inline __attribute__((always_inline))
+void tile512(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width, const int tileRows) {
     __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
     __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     __m512 left[ROWS512], right[ROWS512];
-    for (int r = 0; r < ROWS512; r++) {
+    for (int r = 0; r < tileRows; r++) {
         int row = r < rows ? r : rows - 1;
         left[r] = target.start ? _mm512_maskz_loadu_ps(m0, target.start + row * target.ldStart) : _mm512_setzero_ps();
         right[r] = target.start ? _mm512_maskz_loadu_ps(m1, target.start + row * target.ldStart + 16) : _mm512_setzero_ps();
     }
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * PANEL), b1 = _mm512_loadu_ps(b + p * PANEL + 16);
-        for (int r = 0; r < ROWS512; r++) {
+        if (target.next) {
+            _mm_prefetch((const char *)(target.next + p * PANEL), _MM_HINT_T0);
+            _mm_prefetch((const char *)(target.next + p * PANEL + 16), _MM_HINT_T0);
+        }
+        for (int r = 0; r < tileRows; r++) {
             __m512 x = _mm512_set1_ps(a[r][p]);
             left[r] = _mm512_fmadd_ps(x, b0, left[r]);
             right[r] = _mm512_fmadd_ps(x, b1, right[r]);
@@ -100,12 +108,13 @@ AVX512 static void tile512(const float *const *a, const float *b, long depth, st
 /// Rows of C per AVX2 tile: 6 rows × 16 columns (half a panel) keep 12 of the 16 registers accumulating.
 #define ROWS256 6
 
-/// A tile of ROWS256 rows of A (`a`: a pointer per row) × 16 columns starting at `b` within its
-/// panel, over `depth` values of k; the first `rows` rows and `width` columns are written as
-/// `target` says.
-AVX2 static void tile256(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) {
+/// A tile of `tileRows` (≤ ROWS256) rows of A (`a`: a pointer per row) × 16 columns starting at `b`
+/// within its panel, over `depth` values of k; the first `rows` rows and `width` columns are
+/// written as `target` says. Inlined into one kernel per tile height (below).
+AVX2 static inline __attribute__((always_inline))
+void tile256(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width, const int tileRows) {
     __m256 left[ROWS256], right[ROWS256];
-    for (int r = 0; r < ROWS256; r++) {
+    for (int r = 0; r < tileRows; r++) {
         const float *start = target.start ? target.start + (r < rows ? r : rows - 1) * target.ldStart : NULL;
         if (start && width == 16) {
             left[r] = _mm256_loadu_ps(start);
@@ -119,7 +128,7 @@ AVX2 static void tile256(const float *const *a, const float *b, long depth, stru
     }
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_loadu_ps(b + p * PANEL), b1 = _mm256_loadu_ps(b + p * PANEL + 8);
-        for (int r = 0; r < ROWS256; r++) {
+        for (int r = 0; r < tileRows; r++) {
             __m256 x = _mm256_broadcast_ss(a[r] + p);
             left[r] = _mm256_fmadd_ps(x, b0, left[r]);
             right[r] = _mm256_fmadd_ps(x, b1, right[r]);
@@ -143,8 +152,27 @@ AVX2 static void tile256(const float *const *a, const float *b, long depth, stru
     }
 }
 
-/// A tile kernel: tile512 or tile256.
+/// A tile kernel: tile512 or tile256 at one tile height.
 typedef void (*tile_kernel)(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width);
+
+/// The kernels of one instruction set for tiles of a third, two thirds and all of its full height:
+/// a short last tile of a block runs the smallest that holds its rows, not a full tile's work.
+#define TILE_KERNELS(target_set, name, tile, full) \
+    target_set static void name##_third(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+        tile(a, b, depth, target, rows, width, full / 3); } \
+    target_set static void name##_two_thirds(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+        tile(a, b, depth, target, rows, width, 2 * full / 3); } \
+    target_set static void name##_full(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+        tile(a, b, depth, target, rows, width, full); } \
+    static const tile_kernel name[3] = { name##_third, name##_two_thirds, name##_full };
+
+TILE_KERNELS(AVX512, kernels512, tile512, ROWS512)
+TILE_KERNELS(AVX2, kernels256, tile256, ROWS256)
+
+/// Where strip `s` (of `strip` columns) of packed B starts, at depth `from`.
+static inline const float *strip_b(const float *packed, long depth, int strip, long s, long from) {
+    return packed + (s * strip / PANEL) * depth * PANEL + (s * strip) % PANEL + from * PANEL;
+}
 
 /// Rows [first, last) of C = A · B (+ C), in blocks of BLOCK_ROWS rows in tiles of `tile` rows,
 /// each block in passes of DEPTH_STEP over k (`partial` holds the chains between passes), each
@@ -152,7 +180,7 @@ typedef void (*tile_kernel)(const float *const *a, const float *b, long depth, s
 /// set (below), so that the loops around the kernel are compiled for the kernel's registers too.
 static inline __attribute__((always_inline))
 void gemm_blocked(const float *a, long lda, const float *packed, long depth, long columns, float *c, long ldc,
-                  long first, long last, int accumulate, float *partial, tile_kernel kernel, int tile, int strip) {
+                  long first, long last, int accumulate, float *partial, const tile_kernel *kernels, int tile, int strip) {
     long strips = (columns + strip - 1) / strip;
     for (long block = first; block < last; block += BLOCK_ROWS) {
         long count = last - block < BLOCK_ROWS ? last - block : BLOCK_ROWS;
@@ -160,7 +188,8 @@ void gemm_blocked(const float *a, long lda, const float *packed, long depth, lon
             long run = depth - from < DEPTH_STEP ? depth - from : DEPTH_STEP;
             int firstPass = from == 0, lastPass = from + run == depth;
             for (long s = 0; s < strips; s++) {
-                const float *b = packed + (s * strip / PANEL) * depth * PANEL + (s * strip) % PANEL + from * PANEL;
+                const float *b = strip_b(packed, depth, strip, s, from);
+                const float *next = s + 1 < strips ? strip_b(packed, depth, strip, s + 1, from) : NULL;
                 long column = s * strip, width = columns - column < strip ? columns - column : strip;
                 for (long t = 0; t < count; t += tile) {
                     int rows = count - t < tile ? (int)(count - t) : tile;
@@ -168,11 +197,11 @@ void gemm_blocked(const float *a, long lda, const float *packed, long depth, lon
                     // Passes before the last keep their chains in `partial` (the block's own row
                     // stride); the last writes C, adding its old values when asked.
                     struct pass_target target = lastPass
-                        ? (struct pass_target){ firstPass ? NULL : pRows, columns, cRows, accumulate ? cRows : NULL, ldc }
-                        : (struct pass_target){ firstPass ? NULL : pRows, columns, pRows, NULL, columns };
+                        ? (struct pass_target){ firstPass ? NULL : pRows, columns, cRows, accumulate ? cRows : NULL, ldc, next }
+                        : (struct pass_target){ firstPass ? NULL : pRows, columns, pRows, NULL, columns, next };
                     const float *aRows[ROWS512];
                     tile_rows(a + (block + t) * lda, lda, rows, tile, from, aRows);
-                    kernel(aRows, b, run, target, rows, width);
+                    kernels[(rows - 1) / (tile / 3)](aRows, b, run, target, rows, width);
                 }
             }
         }
@@ -182,13 +211,13 @@ void gemm_blocked(const float *a, long lda, const float *packed, long depth, lon
 /// gemm_blocked with AVX-512 tiles.
 AVX512 static void gemm_blocked512(const float *a, long lda, const float *packed, long depth, long columns, float *c,
                                    long ldc, long first, long last, int accumulate, float *partial) {
-    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, tile512, ROWS512, PANEL);
+    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, kernels512, ROWS512, PANEL);
 }
 
 /// gemm_blocked with AVX2 tiles.
 AVX2 static void gemm_blocked256(const float *a, long lda, const float *packed, long depth, long columns, float *c,
                                  long ldc, long first, long last, int accumulate, float *partial) {
-    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, tile256, ROWS256, 16);
+    gemm_blocked(a, lda, packed, depth, columns, c, ldc, first, last, accumulate, partial, kernels256, ROWS256, 16);
 }
 
 static int best_kernels(void) {

@@ -34,10 +34,11 @@ public final class PackedMatrix: @unchecked Sendable {
     deinit { storage.deallocate() }
 
     /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), a and c row-major and dense. Large
-    /// products are split by rows over the cores (outside `Threads.serially`); the bits are the same.
+    /// products are split by rows over the cores; inside `Threads.serially` they are one call, which
+    /// streams B once. The bits are the same either way.
     public func multiply(_ a: UnsafePointer<Float>, rows m: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         let (k, n) = (rows, columns)
-        guard m * n * k >= 1 << 18 && m >= 24 else {
+        guard m * n * k >= 1 << 18 && m >= 24 && !Threads.isSerialHere else {
             return circ_gemm_packed(a, k, storage, k, n, c, n, 0, m, accumulate ? 1 : 0)
         }
         let parts = min(Threads.count, m / 12)
