@@ -74,20 +74,20 @@ struct pass_target { const float *start; long ldStart; float *out; const float *
 /// values of k; the first `rows` rows and `width` columns are written as `target` says. Inlined
 /// into one kernel per tile height (below), so that the row loops unroll.
 AVX512 static inline __attribute__((always_inline))
-void tile512(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width, const int tileRows) {
+void tile512(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width, const int tileRows) {
     __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
     __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
     __m512 left[ROWS512], right[ROWS512];
     for (int r = 0; r < tileRows; r++) {
         int row = r < rows ? r : rows - 1;
-        left[r] = target.start ? _mm512_maskz_loadu_ps(m0, target.start + row * target.ldStart) : _mm512_setzero_ps();
-        right[r] = target.start ? _mm512_maskz_loadu_ps(m1, target.start + row * target.ldStart + 16) : _mm512_setzero_ps();
+        left[r] = target->start ? _mm512_maskz_loadu_ps(m0, target->start + row * target->ldStart) : _mm512_setzero_ps();
+        right[r] = target->start ? _mm512_maskz_loadu_ps(m1, target->start + row * target->ldStart + 16) : _mm512_setzero_ps();
     }
     for (long p = 0; p < depth; p++) {
         __m512 b0 = _mm512_loadu_ps(b + p * PANEL), b1 = _mm512_loadu_ps(b + p * PANEL + 16);
-        if (target.next) {
-            _mm_prefetch((const char *)(target.next + p * PANEL), _MM_HINT_T0);
-            _mm_prefetch((const char *)(target.next + p * PANEL + 16), _MM_HINT_T0);
+        if (target->next) {
+            _mm_prefetch((const char *)(target->next + p * PANEL), _MM_HINT_T0);
+            _mm_prefetch((const char *)(target->next + p * PANEL + 16), _MM_HINT_T0);
         }
         for (int r = 0; r < tileRows; r++) {
             __m512 x = _mm512_set1_ps(a[r][p]);
@@ -96,12 +96,12 @@ void tile512(const float *const *a, const float *b, long depth, struct pass_targ
         }
     }
     for (int r = 0; r < rows; r++) {
-        if (target.add) {
-            left[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, target.add + r * target.ld), left[r]);
-            right[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, target.add + r * target.ld + 16), right[r]);
+        if (target->add) {
+            left[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, target->add + r * target->ld), left[r]);
+            right[r] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, target->add + r * target->ld + 16), right[r]);
         }
-        _mm512_mask_storeu_ps(target.out + r * target.ld, m0, left[r]);
-        _mm512_mask_storeu_ps(target.out + r * target.ld + 16, m1, right[r]);
+        _mm512_mask_storeu_ps(target->out + r * target->ld, m0, left[r]);
+        _mm512_mask_storeu_ps(target->out + r * target->ld + 16, m1, right[r]);
     }
 }
 
@@ -112,10 +112,10 @@ void tile512(const float *const *a, const float *b, long depth, struct pass_targ
 /// within its panel, over `depth` values of k; the first `rows` rows and `width` columns are
 /// written as `target` says. Inlined into one kernel per tile height (below).
 AVX2 static inline __attribute__((always_inline))
-void tile256(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width, const int tileRows) {
+void tile256(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width, const int tileRows) {
     __m256 left[ROWS256], right[ROWS256];
     for (int r = 0; r < tileRows; r++) {
-        const float *start = target.start ? target.start + (r < rows ? r : rows - 1) * target.ldStart : NULL;
+        const float *start = target->start ? target->start + (r < rows ? r : rows - 1) * target->ldStart : NULL;
         if (start && width == 16) {
             left[r] = _mm256_loadu_ps(start);
             right[r] = _mm256_loadu_ps(start + 8);
@@ -135,8 +135,8 @@ void tile256(const float *const *a, const float *b, long depth, struct pass_targ
         }
     }
     for (int r = 0; r < rows; r++) {
-        float sums[16], *out = target.out + r * target.ld;
-        const float *add = target.add ? target.add + r * target.ld : NULL;
+        float sums[16], *out = target->out + r * target->ld;
+        const float *add = target->add ? target->add + r * target->ld : NULL;
         if (width == 16) {
             if (add) {
                 left[r] = _mm256_add_ps(_mm256_loadu_ps(add), left[r]);
@@ -153,16 +153,16 @@ void tile256(const float *const *a, const float *b, long depth, struct pass_targ
 }
 
 /// A tile kernel: tile512 or tile256 at one tile height.
-typedef void (*tile_kernel)(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width);
+typedef void (*tile_kernel)(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width);
 
 /// The kernels of one instruction set for tiles of a third, two thirds and all of its full height:
 /// a short last tile of a block runs the smallest that holds its rows, not a full tile's work.
 #define TILE_KERNELS(target_set, name, tile, full) \
-    target_set static void name##_third(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+    target_set static void name##_third(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width) { \
         tile(a, b, depth, target, rows, width, full / 3); } \
-    target_set static void name##_two_thirds(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+    target_set static void name##_two_thirds(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width) { \
         tile(a, b, depth, target, rows, width, 2 * full / 3); } \
-    target_set static void name##_full(const float *const *a, const float *b, long depth, struct pass_target target, int rows, long width) { \
+    target_set static void name##_full(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width) { \
         tile(a, b, depth, target, rows, width, full); } \
     static const tile_kernel name[3] = { name##_third, name##_two_thirds, name##_full };
 
@@ -201,7 +201,7 @@ void gemm_blocked(const float *a, long lda, const float *packed, long depth, lon
                         : (struct pass_target){ firstPass ? NULL : pRows, columns, pRows, NULL, columns, next };
                     const float *aRows[ROWS512];
                     tile_rows(a + (block + t) * lda, lda, rows, tile, from, aRows);
-                    kernels[(rows - 1) / (tile / 3)](aRows, b, run, target, rows, width);
+                    kernels[(rows - 1) / (tile / 3)](aRows, b, run, &target, rows, width);
                 }
             }
         }
