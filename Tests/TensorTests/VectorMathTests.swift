@@ -38,6 +38,37 @@ import Testing
         GLU.forward(&broad, values + padding + gates + padding, rows: 1, half: wide)
         #expect(Array(broad.prefix(h)) == narrow)
     }
+
+    /// The AVX-512 gated unit (CGLU) gives the Swift loops' bits, forward and backward, for gates
+    /// over the whole range exp and Φ meet (past both clamps, ±0, tiny and huge) and rows that are
+    /// not a multiple of sixteen wide. Skipped, with its reason, on machines without AVX-512.
+    @Test func gluKernelsAgreeBitForBit() {
+        let best = PackedMatrix.kernels
+        defer { PackedMatrix.limitKernels(to: best) }
+        guard best == "avx512" else {
+            print("gluKernelsAgreeBitForBit: skipped, this machine runs \(best) kernels, so only the Swift loops exist here")
+            return
+        }
+        let (n, h) = (5, 37)
+        var x = randomValues(n * 2 * h, scale: 12, seed: 21)
+        let extremes: [Float] = [0, -0.0, 1e-30, -1e-30, 88, 89, -87.3, -88, -200, 200, 1e30, -1e30, 130, -130, 0.5, -0.5]
+        for (i, value) in extremes.enumerated() { x[h + i] = value; x[3 * h + i] = -value }
+        let dy = randomValues(n * h, seed: 22)
+        func run() -> [[UInt32]] {
+            var y = [Float](repeating: .nan, count: n * h), cdf = y, plain = y, dx = [Float](repeating: .nan, count: n * 2 * h)
+            GLU.forward(&y, cdf: &cdf, x, rows: n, half: h)
+            GLU.forward(&plain, x, rows: n, half: h)
+            GLU.backward(dx: &dx, dy: dy, x: x, cdf: cdf, rows: n, half: h)
+            return [y, cdf, plain, dx].map { $0.map(\.bitPattern) }
+        }
+        let vector = run()
+        PackedMatrix.limitKernels(to: "avx2")
+        let loops = run()
+        for (name, (a, b)) in zip(["forward", "cdf", "forward without cdf", "backward"], zip(vector, loops)) {
+            let differing = zip(a, b).filter { $0 != $1 }.count
+            #expect(differing == 0, "\(name): \(differing) of \(a.count) values differ")
+        }
+    }
 }
 
 @Suite struct PackedProducts {
