@@ -11,6 +11,14 @@ public struct FNV1a: Sendable {
         for byte in bytes { value = (value ^ UInt64(byte)) &* 0x100_0000_01B3 }
     }
 
+    /// Mixes in raw memory, in order: the same hash as the generic `add`, which other modules call
+    /// unspecialised, a call per byte (a model's 20 MB of weights took 0.1 s).
+    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
+        var hash = value
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        value = hash
+    }
+
     /// The hash as 16 lowercase hex digits.
     public var hex: String {
         let digits = String(value, radix: 16)
