@@ -41,9 +41,9 @@ let package = Package(
         // The packed-weight kernels: each product one multiply-add chain per element, never contracted otherwise.
         .target(name: "CGemm", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         // The gated unit in AVX-512, operation for operation as the Swift loops compute it.
-        .target(name: "CGLU", dependencies: ["CGemm"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
+        .target(name: "CVectorOps", dependencies: ["CGemm"], cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])]),
         .target(name: "PCFG", dependencies: ["Randomness", "FileIO"]),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CGemm", "CGLU", "Randomness", "CFloatControl"], swiftSettings: vectorUnits),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CGemm", "CVectorOps", "Randomness", "CFloatControl"], swiftSettings: vectorUnits),
         .target(name: "Transformer", dependencies: ["Tensor", "Randomness", "CAllocator", "FileIO"], swiftSettings: vectorUnits),
         .target(name: "Pruning", dependencies: ["Transformer", "Tensor", "Randomness"], swiftSettings: vectorUnits),
         .target(name: "CircKit", dependencies: ["CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness", "FileIO"]),

@@ -39,16 +39,10 @@ import Testing
         #expect(Array(broad.prefix(h)) == narrow)
     }
 
-    /// The AVX-512 gated unit (CGLU) gives the Swift loops' bits, forward and backward, for gates
+    /// The AVX-512 gated unit (CVectorOps) gives the Swift loops' bits, forward and backward, for gates
     /// over the whole range exp and Φ meet (past both clamps, ±0, tiny and huge) and rows that are
     /// not a multiple of sixteen wide. Skipped, with its reason, on machines without AVX-512.
     @Test func gluKernelsAgreeBitForBit() {
-        let best = PackedMatrix.kernels
-        defer { PackedMatrix.limitKernels(to: best) }
-        guard best == "avx512" else {
-            print("gluKernelsAgreeBitForBit: skipped, this machine runs \(best) kernels, so only the Swift loops exist here")
-            return
-        }
         let (n, h) = (5, 37)
         var x = randomValues(n * 2 * h, scale: 12, seed: 21)
         let extremes: [Float] = [0, -0.0, 1e-30, -1e-30, 88, 89, -87.3, -88, -200, 200, 1e30, -1e30, 130, -130, 0.5, -0.5]
@@ -61,10 +55,39 @@ import Testing
             GLU.backward(dx: &dx, dy: dy, x: x, cdf: cdf, rows: n, half: h)
             return [y, cdf, plain, dx].map { $0.map(\.bitPattern) }
         }
-        let vector = run()
+        expectSameBits(names: ["forward", "cdf", "forward without cdf", "backward"], run)
+    }
+
+    /// The AVX-512 layer norm (CVectorOps, sixteen rows at a time) gives the Swift loops' bits:
+    /// outputs, means and scales forward, input and parameter gradients backward, for row counts and
+    /// widths that leave partial blocks of rows and of lanes, in one part and in two.
+    @Test func layerNormKernelsAgreeBitForBit() {
+        for (n, d) in [(5, 37), (70, 48), (33, 256)] {
+            let x = randomValues(n * d, scale: 4, seed: UInt64(n)), gamma = randomValues(d, seed: 2), beta = randomValues(d, seed: 3)
+            let dy = randomValues(n * d, seed: 4), start = randomValues(n * d, seed: 5)
+            expectSameBits(names: ["output", "mean", "rstd", "dx", "dgamma", "dbeta"]) {
+                var y = [Float](repeating: .nan, count: n * d), mean = [Float](repeating: .nan, count: n), rstd = mean
+                LayerNorm.forward(&y, mean: &mean, rstd: &rstd, x, gamma: gamma, beta: beta, rows: n, width: d)
+                var dx = start, dgamma = gamma, dbeta = beta
+                LayerNorm.backward(dx: &dx, dgamma: &dgamma, dbeta: &dbeta, dy: dy, x: x, mean: mean, rstd: rstd, gamma: gamma, rows: n, width: d)
+                return [y, mean, rstd, dx, dgamma, dbeta].map { $0.map(\.bitPattern) }
+            }
+        }
+    }
+
+    /// Runs `compute` with AVX-512 vector ops and with the Swift loops and expects the same bits in
+    /// each named result. Skipped, with its reason, on machines without AVX-512.
+    private func expectSameBits(names: [String], _ compute: () -> [[UInt32]]) {
+        let best = PackedMatrix.kernels
+        defer { PackedMatrix.limitKernels(to: best) }
+        guard best == "avx512" else {
+            print("vector op bit test skipped: this machine runs \(best) kernels, so only the Swift loops exist here")
+            return
+        }
+        let vector = compute()
         PackedMatrix.limitKernels(to: "avx2")
-        let loops = run()
-        for (name, (a, b)) in zip(["forward", "cdf", "forward without cdf", "backward"], zip(vector, loops)) {
+        let loops = compute()
+        for (name, (a, b)) in zip(names, zip(vector, loops)) {
             let differing = zip(a, b).filter { $0 != $1 }.count
             #expect(differing == 0, "\(name): \(differing) of \(a.count) values differ")
         }

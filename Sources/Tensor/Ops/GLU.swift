@@ -1,8 +1,8 @@
-import CGLU
+import CVectorOps
 
 /// The gated unit of the feed-forward block: split x into (a, gate), output a · GELU(gate), exact GELU
 /// (Φ from `VectorMath`). Each loop writes one array, so the compiler runs it eight columns at a time;
-/// on AVX-512 machines `CGLU` runs the same arithmetic sixteen at a time, to the same bits.
+/// on AVX-512 machines `CVectorOps` runs the same arithmetic sixteen at a time, to the same bits.
 public enum GLU {
     /// y[n,h] = x[n, :h] · gate · Φ(gate) for gate = x[n, h:]. When `cdf` is given it receives Φ(gate)[n,h],
     /// which backward needs.

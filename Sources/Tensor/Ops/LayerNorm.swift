@@ -1,4 +1,8 @@
-/// Layer normalisation over the last dimension.
+import CVectorOps
+
+/// Layer normalisation over the last dimension. Each row's sums run in order along it, which leaves
+/// nothing for vector units within a row; on AVX-512 machines `CVectorOps` runs them sixteen rows at
+/// a time instead, one per lane, to the same bits.
 public enum LayerNorm {
     /// The value PyTorch adds to the variance.
     public static let epsilon: Float = 1e-5
@@ -7,6 +11,7 @@ public enum LayerNorm {
     public static func forward(_ y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                                _ x: UnsafePointer<Float>, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, rows n: Int, width d: Int) {
         parallelRows(n) { rows in
+          guard circ_layer_norm_forward(y, mean, rstd, x, gamma, beta, rows.lowerBound, rows.upperBound, d, epsilon) == 0 else { return }
           for row in rows {
             let input = x + row * d, output = y + row * d
             var sum: Float = 0
@@ -32,8 +37,9 @@ public enum LayerNorm {
         partial.initialize(repeating: 0, count: parts * 2 * d)
         defer { partial.deallocate() }
         parallelFor(parts) { part in
-            let pg = partial + part * 2 * d, pb = pg + d
-            for row in (n * part / parts)..<(n * (part + 1) / parts) {
+            let pg = partial + part * 2 * d, pb = pg + d, first = n * part / parts, last = n * (part + 1) / parts
+            guard circ_layer_norm_backward(dx, pg, pb, dy, x, mean, rstd, gamma, first, last, d) == 0 else { return }
+            for row in first..<last {
                 let input = x + row * d, g = dy + row * d, out = dx + row * d
                 let m = mean[row], s = rstd[row]
                 var meanDot: Float = 0, meanDotNorm: Float = 0

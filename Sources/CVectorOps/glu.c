@@ -1,4 +1,4 @@
-#include "CGLU.h"
+#include "CVectorOps.h"
 #include "CGemm.h"
 
 #if defined(__x86_64__)
@@ -45,7 +45,7 @@ static inline __mmask16 lanes(long j, long count) {
     return count - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - j)) - 1);
 }
 
-AVX512 static void forward512(float *y, float *cdf, const float *x, long first, long last, long half) {
+AVX512 static void glu_forward512(float *y, float *cdf, const float *x, long first, long last, long half) {
     for (long row = first; row < last; row++) {
         const float *values = x + row * 2 * half, *gates = values + half;
         for (long j = 0; j < half; j += 16) {
@@ -58,7 +58,7 @@ AVX512 static void forward512(float *y, float *cdf, const float *x, long first, 
     }
 }
 
-AVX512 static void backward512(float *dx, const float *dy, const float *x, const float *cdf, long first, long last, long half) {
+AVX512 static void glu_backward512(float *dx, const float *dy, const float *x, const float *cdf, long first, long last, long half) {
     for (long row = first; row < last; row++) {
         const float *values = x + row * 2 * half, *gates = values + half, *g = dy + row * half, *phi = cdf + row * half;
         float *dValues = dx + row * 2 * half, *dGates = dValues + half;
@@ -75,13 +75,13 @@ AVX512 static void backward512(float *dx, const float *dy, const float *x, const
 
 int circ_glu_forward(float *y, float *cdf, const float *x, long first, long last, long half) {
     if (circ_gemm_kernels() < 2) return 0;
-    forward512(y, cdf, x, first, last, half);
+    glu_forward512(y, cdf, x, first, last, half);
     return 1;
 }
 
 int circ_glu_backward(float *dx, const float *dy, const float *x, const float *cdf, long first, long last, long half) {
     if (circ_gemm_kernels() < 2) return 0;
-    backward512(dx, dy, x, cdf, first, last, half);
+    glu_backward512(dx, dy, x, cdf, first, last, half);
     return 1;
 }
 #else
