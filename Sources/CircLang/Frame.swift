@@ -57,7 +57,7 @@ final class Environment: ManagedBuffer<Environment.Header, Value> {
     }
 
     deinit {
-        _ = withUnsafeMutablePointers { header, elements in Value.deinitialize(elements, count: header.pointee.size) }
+        withUnsafeMutablePointers { header, elements in Value.deinitialize(elements, count: header.pointee.size) }
     }
 
     /// The environment the function was defined in.

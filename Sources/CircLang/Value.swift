@@ -190,7 +190,7 @@ final class RecordStorage: ManagedBuffer<RecordShape, Value> {
     }
 
     deinit {
-        _ = withUnsafeMutablePointers { shape, values in Value.deinitialize(values, count: shape.pointee.names.count) }
+        withUnsafeMutablePointers { shape, values in Value.deinitialize(values, count: shape.pointee.names.count) }
     }
 }
 
