@@ -2,9 +2,7 @@
 #include "CGemm.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f,avx512vl")))
+#include "avx512.h"
 
 /// VectorMath.exp: clamp, split x = n·ln 2 + r, Taylor series of eʳ to degree 7, scale by 2ⁿ.
 AVX512 static inline __m512 exp16(__m512 x) {
@@ -40,15 +38,11 @@ AVX512 static inline __m512 gaussian_cdf16(__m512 x) {
     return _mm512_mask_blend_ps(positive, upperTail, _mm512_sub_ps(_mm512_set1_ps(1.0f), upperTail));
 }
 
-/// Lanes [j, j + 16) of a row of `count` floats that exist.
-static inline __mmask16 lanes(long j, long count) {
-    return count - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - j)) - 1);
-}
 
 AVX512 static void glu_forward512(float *y, float *cdf, const float *x, long first, long last, long half) {
     for (long row = first; row < last; row++) {
         const float *values = x + row * 2 * half, *gates = values + half;
-        for (long j = 0; j < half; j += 16) {
+        for (long j = 0; j < half; j += LANES) {
             __mmask16 m = lanes(j, half);
             __m512 gate = _mm512_maskz_loadu_ps(m, gates + j), phi = gaussian_cdf16(gate);
             if (cdf) _mm512_mask_storeu_ps(cdf + row * half + j, m, phi);
@@ -62,7 +56,7 @@ AVX512 static void glu_backward512(float *dx, const float *dy, const float *x, c
     for (long row = first; row < last; row++) {
         const float *values = x + row * 2 * half, *gates = values + half, *g = dy + row * half, *phi = cdf + row * half;
         float *dValues = dx + row * 2 * half, *dGates = dValues + half;
-        for (long j = 0; j < half; j += 16) {
+        for (long j = 0; j < half; j += LANES) {
             __mmask16 m = lanes(j, half);
             __m512 gate = _mm512_maskz_loadu_ps(m, gates + j), grad = _mm512_maskz_loadu_ps(m, g + j), p = _mm512_maskz_loadu_ps(m, phi + j);
             _mm512_mask_storeu_ps(dValues + j, m, _mm512_mul_ps(_mm512_mul_ps(grad, gate), p));

@@ -2,17 +2,8 @@
 #include "CGemm.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "avx512.h"
 
-#define AVX512 __attribute__((target("avx512f,avx512vl")))
-
-/// Rows reduced together, one per lane.
-#define LANES 16
-
-/// Lanes [j, j + 16) of a row of `count` floats that exist.
-static inline __mmask16 lanes(long j, long count) {
-    return count - j >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - j)) - 1);
-}
 
 /// The offsets of rows 0 ..< count of a block (row stride d), one per lane; lanes past the block
 /// repeat its last row, whose results are not stored.
