@@ -128,6 +128,7 @@ void tile256(const float *const *a, const float *b, long depth, const struct pas
     }
     for (long p = 0; p < depth; p++) {
         __m256 b0 = _mm256_loadu_ps(b + p * PANEL), b1 = _mm256_loadu_ps(b + p * PANEL + 8);
+        if (target->next) _mm_prefetch((const char *)(target->next + p * PANEL), _MM_HINT_T0);
         for (int r = 0; r < tileRows; r++) {
             __m256 x = _mm256_broadcast_ss(a[r] + p);
             left[r] = _mm256_fmadd_ps(x, b0, left[r]);
