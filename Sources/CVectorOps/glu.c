@@ -1,5 +1,4 @@
 #include "CVectorOps.h"
-#include "CGemm.h"
 
 #if defined(__x86_64__)
 #include "avx512.h"
@@ -68,13 +67,13 @@ AVX512 static void glu_backward512(float *dx, const float *dy, const float *x, c
 }
 
 int circ_glu_forward(float *y, float *cdf, const float *x, long first, long last, long half) {
-    if (circ_gemm_kernels() < 2) return 0;
+    if (!avx512_allowed()) return 0;
     glu_forward512(y, cdf, x, first, last, half);
     return 1;
 }
 
 int circ_glu_backward(float *dx, const float *dy, const float *x, const float *cdf, long first, long last, long half) {
-    if (circ_gemm_kernels() < 2) return 0;
+    if (!avx512_allowed()) return 0;
     glu_backward512(dx, dy, x, cdf, first, last, half);
     return 1;
 }

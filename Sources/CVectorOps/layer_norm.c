@@ -1,5 +1,4 @@
 #include "CVectorOps.h"
-#include "CGemm.h"
 
 #if defined(__x86_64__)
 #include "avx512.h"
@@ -93,14 +92,14 @@ AVX512 static void layer_norm_backward512(float *dx, float *dgamma, float *dbeta
 
 int circ_layer_norm_forward(float *y, float *mean, float *rstd, const float *x, const float *gamma, const float *beta,
                             long first, long last, long d, float epsilon) {
-    if (circ_gemm_kernels() < 2 || d * LANES > 0x7fffffffL) return 0;
+    if (!avx512_allowed() || d * LANES > 0x7fffffffL) return 0;
     layer_norm_forward512(y, mean, rstd, x, gamma, beta, first, last, d, epsilon);
     return 1;
 }
 
 int circ_layer_norm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
                              const float *rstd, const float *gamma, long first, long last, long d) {
-    if (circ_gemm_kernels() < 2 || d * LANES > 0x7fffffffL) return 0;
+    if (!avx512_allowed() || d * LANES > 0x7fffffffL) return 0;
     layer_norm_backward512(dx, dgamma, dbeta, dy, x, mean, rstd, gamma, first, last, d);
     return 1;
 }
