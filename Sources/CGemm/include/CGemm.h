@@ -7,6 +7,10 @@
 /// Floats a packed copy of a B with `depth` rows (k) and `columns` columns (n) takes.
 long circ_gemm_packed_size(long depth, long columns);
 
+/// Storage for a packed B (circ_gemm_packed_size floats), freed with free(): large ones on 2 MB
+/// pages where the system allows it. NULL when out of memory.
+float *circ_gemm_packed_allocate(long depth, long columns);
+
 /// Packs B [depth, columns] into panels of CIRC_GEMM_PANEL columns, [panel][depth][32], the last
 /// panel zero-padded. With `transposed`, B[p][j] = w[j·depth + p] (w is [columns, depth], a linear
 /// layer's weight for its forward product); otherwise B[p][j] = w[p·columns + j].

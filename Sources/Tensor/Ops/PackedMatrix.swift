@@ -1,4 +1,5 @@
 import CGemm
+import Foundation
 
 /// A matrix B [k, n] copied once into panels of 32 columns for products that reuse it many times
 /// (frozen weights: decoding steps, the fast discovery methods), where sgemm would pack it again
@@ -26,12 +27,12 @@ public final class PackedMatrix: @unchecked Sendable {
     }
 
     private static func packed(_ weight: UnsafePointer<Float>, rows: Int, columns: Int, transposed: Bool) -> UnsafeMutablePointer<Float> {
-        let storage = UnsafeMutablePointer<Float>.allocate(capacity: circ_gemm_packed_size(rows, columns))
+        guard let storage = circ_gemm_packed_allocate(rows, columns) else { fatalError("out of memory: no room to pack a \(rows)×\(columns) weight") }
         circ_gemm_pack(weight, rows, columns, transposed ? 1 : 0, storage)
         return storage
     }
 
-    deinit { storage.deallocate() }
+    deinit { free(storage) }
 
     /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), a and c row-major and dense. Large
     /// products are split by rows over the cores; inside `Threads.serially` they are one call, which
