@@ -160,13 +160,14 @@ public enum Discovery {
 
     /// Runs the base model on the batches and shows `visit` the output row (width values) of each
     /// named block at each non-pad position, in order: what mean and resample ablation are made of.
+    /// The batches run one per core, their rows shown in batch order.
     static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], frozen: FrozenWeights? = nil,
                                   _ visit: (Int, UnsafePointer<Float>) -> Void) {
         let blocks = blockIndex(names)
-        for batch in batches {
+        eachBatchPerCore(batches.count, { i in
             var random = SeededRandom(seed: 0)
-            forEachActivation(in: model.forward(batch, frozen: frozen, random: &random), blocks: blocks, width: model.config.width, visit)
-        }
+            return model.forward(batches[i], frozen: frozen, random: &random)
+        }) { _, pass in forEachActivation(in: pass, blocks: blocks, width: model.config.width, visit) }
     }
 
     /// Each name's position in `names`.
