@@ -33,6 +33,10 @@ float *circ_gemm_packed_allocate(long depth, long columns) {
 }
 
 void circ_gemm_pack(const float *w, long depth, long columns, int transposed, float *packed) {
+    circ_gemm_pack_strided(w, transposed ? depth : columns, depth, columns, transposed, packed);
+}
+
+void circ_gemm_pack_strided(const float *w, long stride, long depth, long columns, int transposed, float *packed) {
     long panels = (columns + PANEL - 1) / PANEL;
     for (long panel = 0; panel < panels; panel++) {
         float *out = packed + panel * depth * PANEL;
@@ -40,7 +44,7 @@ void circ_gemm_pack(const float *w, long depth, long columns, int transposed, fl
         for (long p = 0; p < depth; p++) {
             float *row = out + p * PANEL;
             for (long j = 0; j < PANEL; j++) {
-                row[j] = j >= count ? 0 : transposed ? w[(first + j) * depth + p] : w[p * columns + first + j];
+                row[j] = j >= count ? 0 : transposed ? w[(first + j) * stride + p] : w[p * stride + first + j];
             }
         }
     }

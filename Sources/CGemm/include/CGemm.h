@@ -16,12 +16,23 @@ float *circ_gemm_packed_allocate(long depth, long columns);
 /// layer's weight for its forward product); otherwise B[p][j] = w[p·columns + j].
 void circ_gemm_pack(const float *w, long depth, long columns, int transposed, float *packed);
 
+/// circ_gemm_pack for a w whose rows lie `stride` floats apart: B[p][j] = w[j·stride + p] with
+/// `transposed`, otherwise w[p·stride + j].
+void circ_gemm_pack_strided(const float *w, long stride, long depth, long columns, int transposed, float *packed);
+
 /// Rows [first, last) of C = A · B, or C + A · B with `accumulate`: A is [m, depth] with row stride
 /// lda, B packed by circ_gemm_pack, C has row stride ldc. Each element of A · B is one fused
 /// multiply-add chain over p = 0, 1, …, depth−1 starting from zero, so its bits depend neither on
 /// the instruction set (AVX-512 or AVX2) nor on which rows are multiplied together.
 void circ_gemm_packed(const float *a, long lda, const float *packed, long depth, long columns,
                       float *c, long ldc, long first, long last, int accumulate);
+
+/// C = alpha · op(A) · op(B) + beta · C, row-major: op(A) is [m, k] (A stored [k, m] when
+/// transposed), op(B) [k, n] (B stored [n, k] when transposed), with row strides lda, ldb, ldc.
+/// Rounds exactly as OpenBLAS 0.3.21's sgemm with its Haswell kernels on one thread (the sgemm circ
+/// pins), on circ's kernels. Returns 0, having changed nothing, when out of memory.
+int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
+               const float *b, long ldb, float beta, float *c, long ldc);
 
 /// Which kernels circ_gemm_packed uses: 2 AVX-512, 1 AVX2 with FMA, 0 portable C (the machine's
 /// best, or fewer when $CIRC_KERNELS is "avx2" or "portable").

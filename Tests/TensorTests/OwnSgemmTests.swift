@@ -1,0 +1,34 @@
+import Randomness
+import Testing
+@testable import Tensor
+
+/// circ's own sgemm (Sources/CGemm/sgemm.c) must round exactly as the OpenBLAS it stands in for.
+@Suite struct OwnSgemm {
+    /// Random shapes, transposes, strides, alphas and betas, with each kernel level this machine has:
+    /// every bit of C the same as OpenBLAS's. Fails if the installed OpenBLAS rounds differently
+    /// from the 0.3.21 Haswell kernels circ reproduces.
+    @Test func matchesOpenBLASBitForBit() {
+        let best = PackedMatrix.kernels
+        defer { PackedMatrix.limitKernels(to: best) }
+        for level in ["portable", "avx2", "avx512"] where PackedMatrix.limitKernels(to: level) == level {
+            var random = SeededRandom(seed: 21)
+            for trial in 0..<(level == "portable" ? 25 : 90) {
+                let m = 1 + random.below(trial % 4 == 1 ? 1500 : 150), n = 1 + random.below(trial % 4 == 1 ? 60 : 700)
+                let k = 1 + random.below(trial % 3 == 0 ? 40 : 1100)
+                let transposeA = random.below(2) == 1, transposeB = random.below(2) == 1
+                let alpha: Float = trial % 4 == 0 ? 0.37 : 1, beta: Float = random.pick([0, 1, 0.5])
+                let lda = (transposeA ? m : k) + random.below(3), ldb = (transposeB ? k : n) + random.below(3), ldc = n + random.below(3)
+                let a = (0..<((transposeA ? k : m) * lda)).map { _ in Float(random.uniform() * 2 - 1) }
+                let b = (0..<((transposeB ? n : k) * ldb)).map { _ in Float(random.uniform() * 2 - 1) }
+                let c = (0..<(m * ldc)).map { _ in Float(random.uniform() * 2 - 1) }
+                var own = c, blas = c
+                Matmul.single(ownKernels: true, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                              a, lda: lda, b, ldb: ldb, beta: beta, &own, ldc: ldc)
+                Matmul.single(ownKernels: false, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                              a, lda: lda, b, ldb: ldb, beta: beta, &blas, ldc: ldc)
+                let differing = zip(own, blas).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "\(level) \(m)×\(k)·\(k)×\(n) transposes \(transposeA) \(transposeB), alpha \(alpha), beta \(beta): \(differing) of \(own.count) differ")
+            }
+        }
+    }
+}
