@@ -16,7 +16,7 @@ public enum Matmul {
         // which the pinned kernels compute exactly as one call does. OpenBLAS itself runs
         // single-threaded, so no BLAS threads spin while the rest of the step runs.
         func multiply(_ rows: Range<Int>) {
-            single(ownKernels: usesOwnKernels(rows.count, n, k), transposeA: transposeA, transposeB: transposeB,
+            single(ownKernels: usesOwnKernels(rows.count, n, k, transposeA: transposeA), transposeA: transposeA, transposeB: transposeB,
                    m: rows.count, n: n, k: k, alpha: alpha, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
                    b, ldb: ldb, beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
         }
@@ -39,9 +39,13 @@ public enum Matmul {
     }
 
     /// Whether a product runs on circ's kernels: with AVX-512 (elsewhere OpenBLAS's AVX2 kernels are
-    /// as fast as circ's) and large enough for packing B and the two-chain tiles to pay: a 1280×256
-    /// by 256×2048 product ran 1.6× faster than sgemm, one of 40×64 by 64×40 0.6× as fast.
-    static func usesOwnKernels(_ m: Int, _ n: Int, _ k: Int) -> Bool { m * n * k >= 1 << 20 && circ_gemm_kernels() == 2 }
+    /// as fast as circ's) and large enough for packing B and the two-chain tiles to pay. On one core
+    /// of an Intel Xeon: 1280×256 by 256×2048 ran 1.6× faster than sgemm, 64×128 by 128×128 1.2×;
+    /// 40×64 by 64×40 0.6× as fast, 32 rows 0.86×, 40 columns 0.89×, and with A transposed (which
+    /// circ copies) 1.2× at 256×1280 by 1280×2048 but 0.65× at 128×256 by 256×64.
+    static func usesOwnKernels(_ m: Int, _ n: Int, _ k: Int, transposeA: Bool) -> Bool {
+        m >= 48 && n >= 64 && m * n * k >= (transposeA ? 1 << 24 : 1 << 20) && circ_gemm_kernels() == 2
+    }
 
     /// Rows of C per sgemm call in which the Haswell kernels' results do not depend on where a
     /// call starts (their row blocking): a split at a multiple of it leaves every product as is.
