@@ -25,15 +25,18 @@ struct EngineBench {
 
     private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
-    /// Measures sgemm and returns its GFLOP/s (the peak the model figures are compared with).
+    /// Measures OpenBLAS's sgemm and returns its GFLOP/s (the peak the model figures are compared
+    /// with), and circ's own products with its rounding (`Matmul`'s default) in the same run.
     @discardableResult
     func sgemm() -> Double {
         let (m, k, n) = (512, 2048, 512)
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
-        let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
+        let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c, ownKernels: false) }
+        let own = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
         let gflops = 2 * Double(m * n * k) / seconds / 1e9
-        emit([("what", "sgemm_gflops"), ("m", m), ("k", k), ("n", n), ("gflops", gflops)])
+        emit([("what", "sgemm_gflops"), ("m", m), ("k", k), ("n", n), ("gflops", gflops),
+              ("matmul_gflops", 2 * Double(m * n * k) / own / 1e9), ("matmul_speedup_vs_sgemm", seconds / own)])
         return gflops
     }
 

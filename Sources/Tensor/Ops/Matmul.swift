@@ -5,9 +5,10 @@ import COpenBLAS
 public enum Matmul {
     /// C[m,n] = alpha · op(A) · op(B) + beta · C with explicit row strides (for per-head views).
     /// op(A) is [m,k] (A stored [k,m] when transposed); op(B) is [k,n] (B stored [n,k] when transposed).
+    /// `ownKernels: false` keeps every product on OpenBLAS (the same bits; benchmarks' sgemm baseline).
     public static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                             _ a: UnsafePointer<Float>, lda: Int? = nil, _ b: UnsafePointer<Float>, ldb: Int? = nil,
-                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil, ownKernels: Bool = true) {
         _ = singleThreaded
         let (lda, ldb, ldc) = (lda ?? (transposeA ? m : k), ldb ?? (transposeB ? k : n), ldc ?? n)
         // Large products are split by rows of C into a fixed two halves, so that results do not
@@ -16,7 +17,7 @@ public enum Matmul {
         // which the pinned kernels compute exactly as one call does. OpenBLAS itself runs
         // single-threaded, so no BLAS threads spin while the rest of the step runs.
         func multiply(_ rows: Range<Int>) {
-            single(ownKernels: usesOwnKernels(rows.count, n, k, transposeA: transposeA), transposeA: transposeA, transposeB: transposeB,
+            single(ownKernels: ownKernels && usesOwnKernels(rows.count, n, k, transposeA: transposeA), transposeA: transposeA, transposeB: transposeB,
                    m: rows.count, n: n, k: k, alpha: alpha, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
                    b, ldb: ldb, beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
         }
