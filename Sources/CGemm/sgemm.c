@@ -29,8 +29,8 @@ static long balanced(long left, long block) {
 }
 
 /// One pass of the depth: rows of op(A) (row stride lda, starting at the pass's depth) and op(B)
-/// packed for the packed kernel (`columns` wide).
-struct pass { const float *a; long lda; const float *packed; long depth; long columns; };
+/// packed for the packed kernel.
+struct pass { const float *a; long lda; const float *packed; long depth; };
 
 /// A tile of C whose elements keep two chains: rows [row, row + rows), columns [column, column +
 /// columns), the column range a multiple of 8 wide starting at a multiple of 8.
@@ -224,7 +224,7 @@ int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alp
         depth = balanced(k - from, DEPTH_BLOCK);
         // Rows [from, from + depth) of op(B).
         circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, buffers.packed);
-        struct pass pass = { a + from, lda, buffers.packed, depth, n };
+        struct pass pass = { a + from, lda, buffers.packed, depth };
         if (transposeA) {
             for (long i = 0; i < m; i++) for (long p = 0; p < depth; p++) buffers.rows[i * depth + p] = a[(from + p) * lda + i];
             pass.a = buffers.rows;
