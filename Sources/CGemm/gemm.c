@@ -64,10 +64,7 @@ static void gemm_portable(const float *a, long lda, const float *packed, long de
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd.h"
 
 /// Rows of C per block: a block's partial chains wait in a buffer of this many rows between passes.
 #define BLOCK_ROWS 96
@@ -99,8 +96,7 @@ struct pass_target { const float *start; long ldStart; float *out; const float *
 /// into one kernel per tile height (below), so that the row loops unroll.
 AVX512 static inline __attribute__((always_inline))
 void tile512(const float *const *a, const float *b, long depth, const struct pass_target *target, int rows, long width, const int tileRows) {
-    __mmask16 m0 = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
-    __mmask16 m1 = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
+    __mmask16 m0 = first_lanes(width), m1 = first_lanes(width - 16);
     __m512 left[ROWS512], right[ROWS512];
     for (int r = 0; r < tileRows; r++) {
         int row = r < rows ? r : rows - 1;

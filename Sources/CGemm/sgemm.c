@@ -123,9 +123,7 @@ static void scale(float *c, long ldc, long rows, long columns, float beta) {
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f,avx512vl,fma")))
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd.h"
 
 /// A tile's two-chain sums, eight columns (within one panel) of up to six rows at a time: the same
 /// chains, twelve of them in flight.
@@ -162,7 +160,7 @@ AVX512 static void add_scaled512(float *c, long ldc, const float *sums, long row
         float *out = c + i * ldc;
         const float *in = sums + i * columns;
         for (long j = 0; j < columns; j += 16) {
-            __mmask16 mask = columns - j >= 16 ? 0xFFFF : (__mmask16)((1u << (columns - j)) - 1);
+            __mmask16 mask = first_lanes(columns - j);
             __m512 x = _mm512_maskz_loadu_ps(mask, in + j), y = _mm512_maskz_loadu_ps(mask, out + j);
             _mm512_mask_storeu_ps(out + j, mask, _mm512_fmadd_ps(x, scale, y));
         }
