@@ -91,6 +91,19 @@ extension CircuitBuiltins {
         #expect(csv.hasPrefix("block,both,only_a,only_b,size\nencoder.layers.0.self_attention,"))
         #expect(try String(contentsOfFile: folder + "/d.svg", encoding: .utf8).contains("<svg"))
     }
+
+    @Test func diffLegendTellsApartTwoCircuitsOfOneTask() throws {
+        let (folder, setup) = try scratchWithModel()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = circ(setup + """
+        c = discover(m, "copy", n=64, epochs=3)
+        s = discover(m, "copy", method="cs", n=64, epochs=3)
+        print(split(str(diff(c, s)), "\\n")[0])
+        print(split(str(diff(c, c)), "\\n")[0])
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output == "diff: █ both   ▓ only copy (auto)   ░ only copy (cs)\ndiff: █ both   ▓ only a   ░ only b")
+    }
 }
 
 /// `train` reads its vocabulary from the data.
