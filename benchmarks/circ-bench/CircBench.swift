@@ -51,12 +51,12 @@ struct CircBench: ParsableCommand {
             }
             let torch = TorchBaseline(python: torchPython)
             let engine = EngineBench(repeats: repeats, only: selected, torch: torch.isAvailable ? torch : nil, emit: emit)
-            let peak = engine.sgemm()
+            let peaks = engine.sgemm()
             if selected?.contains("packed_product") ?? true { engine.packedProducts() }
             for size in configs.split(separator: ",") {
                 let parts = size.split(separator: "x").compactMap { Int($0) }
                 guard parts.count == 2 else { throw ValidationError("bad config '\(size)': use LAYERSxWIDTH, e.g. 2x128") }
-                engine.model(layers: parts[0], width: parts[1], sgemmPeak: peak)
+                engine.model(layers: parts[0], width: parts[1], peaks: peaks)
             }
         }
     }

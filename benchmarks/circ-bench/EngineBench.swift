@@ -25,23 +25,30 @@ struct EngineBench {
 
     private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
-    /// Measures OpenBLAS's sgemm and returns its GFLOP/s (the peak the model figures are compared
-    /// with), and circ's own products with its rounding (`Matmul`'s default) in the same run.
+    /// GFLOP/s of a large product (512×2048 by 2048×512) on all cores: the peaks the model figures are compared with.
+    struct Peaks {
+        /// OpenBLAS's sgemm.
+        let sgemm: Double
+        /// circ's own products with sgemm's rounding (`Matmul`'s default).
+        let matmul: Double
+    }
+
+    /// Measures OpenBLAS's sgemm and circ's own products in the same run, and returns both peaks.
     @discardableResult
-    func sgemm() -> Double {
+    func sgemm() -> Peaks {
         let (m, k, n) = (512, 2048, 512)
         let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
         var c = [Float](repeating: 0, count: m * n)
         let seconds = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c, ownKernels: false) }
         let own = best(repeats * 4) { Matmul.gemm(m: m, n: n, k: k, a, b, beta: 0, &c) }
-        let gflops = 2 * Double(m * n * k) / seconds / 1e9
-        emit([("what", "sgemm_gflops"), ("m", m), ("k", k), ("n", n), ("gflops", gflops),
-              ("matmul_gflops", 2 * Double(m * n * k) / own / 1e9), ("matmul_speedup_vs_sgemm", seconds / own)])
-        return gflops
+        let peaks = Peaks(sgemm: 2 * Double(m * n * k) / seconds / 1e9, matmul: 2 * Double(m * n * k) / own / 1e9)
+        emit([("what", "sgemm_gflops"), ("m", m), ("k", k), ("n", n), ("gflops", peaks.sgemm),
+              ("matmul_gflops", peaks.matmul), ("matmul_speedup_vs_sgemm", seconds / own)])
+        return peaks
     }
 
     /// Times each selected measurement on a fresh model of the given size.
-    func model(layers: Int, width: Int, sgemmPeak: Double?) {
+    func model(layers: Int, width: Int, peaks: Peaks?) {
         let key = "\(layers)x\(width)"
         let config = ModelConfig(layers: layers, width: width, sourceVocabulary: 560, targetVocabulary: 560)
         let model = TransformerModel(config: config, seed: 1)
@@ -79,7 +86,7 @@ struct EngineBench {
             let (seconds, torch) = compared("train_step") { _ = trainer.step(examples, learningRate: 1e-4, random: &dropoutRandom) }
             let gflops = Self.trainStepFlops(config, batch: 64, source: 40, target: 30) / seconds / 1e9
             var fields = timing("train_step", seconds) + [("gflops", gflops)]
-            if let peak = sgemmPeak { fields.append(("sgemm_share", gflops / peak)) }
+            if let peaks { fields.append(("sgemm_share", gflops / peaks.sgemm)) }
             fields += versusTorch(torch, seconds)
             if let torch = Self.torchTrainStepMs[key] {
                 fields += [("dev_machine_torch_ms", torch), ("speedup_vs_dev_machine_torch", torch / (seconds * 1000))]
@@ -90,10 +97,22 @@ struct EngineBench {
         func versusTraining(_ seconds: Double) -> [(key: String, value: Any)] {
             stepSeconds.map { [("vs_train_step", $0 / seconds)] } ?? []
         }
+        // A mask step's GFLOP/s, PyTorch's, and what 1.5× PyTorch's speed would take against the peak of
+        // circ's own large product in this run (above 1: faster than the best product runs here).
+        let maskFlops = Self.maskStepFlops(config, batch: 64, source: 40, target: 30)
+        func maskRates(_ seconds: Double, _ torch: Double?) -> [(key: String, value: Any)] {
+            var fields: [(key: String, value: Any)] = [("gflops", maskFlops / seconds / 1e9)]
+            if let torch {
+                let torchGflops = maskFlops / (torch / 1000) / 1e9
+                fields += [("torch_gflops", torchGflops)]
+                if let peaks { fields += [("one_and_a_half_torch_vs_matmul_peak", 1.5 * torchGflops / peaks.matmul)] }
+            }
+            return fields
+        }
         if wants("mask_step") {
             let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
             let (seconds, torch) = compared("mask_step") { _ = trainer.step(0, learningRate: 0.1) }
-            emit(timing("mask_step", seconds) + versusTraining(seconds) + versusTorch(torch, seconds))
+            emit(timing("mask_step", seconds) + maskRates(seconds, torch) + versusTraining(seconds) + versusTorch(torch, seconds))
             // The step of the fast methods: every product by a weight through the weights packed once
             // (cs keeps sgemm's rounding, so its own step is the one above); then as `auto` runs it,
             // the batch as two halves at once, each wholly on one core.
@@ -103,7 +122,7 @@ struct EngineBench {
                 options.parallelHalves = halves
                 let fast = MaskTrainer(model, examples: examples, options: options, frozen: frozen)
                 let (fastSeconds, fastTorch) = compared("mask_step") { _ = fast.step(0, learningRate: 0.1) }
-                emit(timing(name, fastSeconds) + versusTraining(fastSeconds) + versusTorch(fastTorch, fastSeconds))
+                emit(timing(name, fastSeconds) + maskRates(fastSeconds, fastTorch) + versusTraining(fastSeconds) + versusTorch(fastTorch, fastSeconds))
             }
         }
         if wants("weight_mask_step") {
@@ -141,6 +160,18 @@ struct EngineBench {
         let decoder = Double(c.layers) * b * t * (4 * d * d + ffn + 2 * t * d + 2 * d * d + 2 * s * d) + Double(c.layers) * b * s * 2 * d * d
         let projection = b * t * d * Double(c.targetVocabulary)
         return 3 * 2 * (encoder + decoder + projection)
+    }
+
+    /// Multiply–adds ×2 of one node-mask step: the forward pass, then the backward pass to the block
+    /// outputs with the weights frozen (no weight gradients): every product once more and attention's
+    /// two score products twice more, less the first self-attention block of encoder and decoder,
+    /// whose inputs (the embeddings) need no gradient. Norms, softmax and the masks are not counted.
+    static func maskStepFlops(_ c: ModelConfig, batch: Int, source: Int, target: Int) -> Double {
+        let d = Double(c.width), (s, t, b, layers) = (Double(source), Double(target), Double(batch), Double(c.layers))
+        let forward = trainStepFlops(c, batch: batch, source: source, target: target) / 6
+        let scores = layers * b * (2 * s * s * d + 2 * t * t * d + 2 * t * s * d)
+        let firstSelfAttention = b * (s * (4 * d * d + 4 * s * d) + t * (4 * d * d + 4 * t * d))
+        return 2 * (forward + forward + scores - firstSelfAttention)
     }
 
     /// Multiply–adds ×2 of greedy decoding `steps` tokens from sources of length `source`, as circ does it
