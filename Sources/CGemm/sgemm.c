@@ -28,6 +28,10 @@ static long balanced(long left, long block) {
     return left;
 }
 
+/// Where the pass starting at depth `from` begins in a B packed by circ_sgemm_pack_b: each pass's
+/// panels after the earlier ones', `from` rows of every panel before it.
+static long pass_offset(long from, long n) { return (n + CIRC_GEMM_PANEL - 1) / CIRC_GEMM_PANEL * CIRC_GEMM_PANEL * from; }
+
 /// One pass of the depth: rows of op(A) (row stride lda, starting at the pass's depth) and op(B)
 /// packed for the packed kernel.
 struct pass { const float *a; long lda; const float *packed; long depth; };
@@ -187,8 +191,18 @@ static void release(struct buffers *buffers, struct tiles *tiles) {
     free(tiles->items);
 }
 
-int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
-               const float *b, long ldb, float beta, float *c, long ldc) {
+long circ_sgemm_packed_b_size(long k, long n) { return circ_gemm_packed_size(k, n); }
+
+void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed) {
+    for (long from = 0, depth; from < k; from += depth) {
+        depth = balanced(k - from, DEPTH_BLOCK);
+        circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, packed + pass_offset(from, n));
+    }
+}
+
+/// circ_sgemm, with op(B) read from `prepacked` (circ_sgemm_pack_b's layout) when it is not NULL.
+static int sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
+                 const float *b, long ldb, const float *prepacked, float beta, float *c, long ldc) {
     if (m <= 0 || n <= 0) return 1;
     if (k <= 0 || alpha == 0) {
         if (beta != 1) scale(c, ldc, m, n, beta);
@@ -203,13 +217,13 @@ int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alp
     for (long t = 0; t < tiles.count; t++) twoCount += tiles.items[t].rows * tiles.items[t].columns;
     long deepest = k < DEPTH_BLOCK ? k : DEPTH_BLOCK;  // no pass is deeper
     struct buffers buffers = {
-        malloc((size_t)circ_gemm_packed_size(deepest, n) * sizeof(float)),
+        prepacked ? NULL : malloc((size_t)circ_gemm_packed_size(deepest, n) * sizeof(float)),
         transposeA ? malloc((size_t)m * (size_t)deepest * sizeof(float)) : NULL,
         direct ? NULL : malloc((size_t)m * (size_t)n * sizeof(float)),
         malloc((size_t)(twoCount > 0 ? twoCount : 1) * sizeof(float)),
         malloc((size_t)(twoCount > 0 ? twoCount : 1) * sizeof(float)),
     };
-    if (tiles.failed || !buffers.packed || (transposeA && !buffers.rows) || (!direct && !buffers.sums) || !buffers.two || !buffers.old) {
+    if (tiles.failed || (!prepacked && !buffers.packed) || (transposeA && !buffers.rows) || (!direct && !buffers.sums) || !buffers.two || !buffers.old) {
         release(&buffers, &tiles);
         return 0;
     }
@@ -221,8 +235,9 @@ int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alp
     for (long from = 0, depth; from < k; from += depth) {
         depth = balanced(k - from, DEPTH_BLOCK);
         // Rows [from, from + depth) of op(B).
-        circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, buffers.packed);
-        struct pass pass = { a + from, lda, buffers.packed, depth };
+        const float *packed = prepacked ? prepacked + pass_offset(from, n) : buffers.packed;
+        if (!prepacked) circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, buffers.packed);
+        struct pass pass = { a + from, lda, packed, depth };
         if (transposeA) {
             for (long i = 0; i < m; i++) for (long p = 0; p < depth; p++) buffers.rows[i * depth + p] = a[(from + p) * lda + i];
             pass.a = buffers.rows;
@@ -261,4 +276,14 @@ int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alp
     }
     release(&buffers, &tiles);
     return 1;
+}
+
+int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
+               const float *b, long ldb, float beta, float *c, long ldc) {
+    return sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, NULL, beta, c, ldc);
+}
+
+int circ_sgemm_packed_b(int transposeA, long m, long n, long k, float alpha, const float *a, long lda,
+                        const float *packedB, float beta, float *c, long ldc) {
+    return sgemm(transposeA, 0, m, n, k, alpha, a, lda, NULL, 0, packedB, beta, c, ldc);
 }

@@ -188,10 +188,12 @@ public enum Discovery {
         }
     }
 
-    /// Runs node-level discovery; nil when `shouldStop` ended it early (no half-trained circuit).
+    /// Runs node-level discovery (cs); nil when `shouldStop` ended it early (no half-trained circuit).
+    /// The weights are packed once for its products, which keep sgemm's rounding.
     public static func discover(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions,
                                 onEpoch: (DiscoveryEpoch, NodeMasks) -> Void = { _, _ in }, shouldStop: () -> Bool = { false }) throws(NonFiniteLoss) -> NodeMasks? {
-        try optimise(MaskTrainer(model, examples: examples, options: options), options: options, onEpoch: onEpoch, shouldStop: shouldStop)
+        let trainer = MaskTrainer(model, examples: examples, options: options, frozen: FrozenWeights(model, rounding: .sgemm))
+        return try optimise(trainer, options: options, onEpoch: onEpoch, shouldStop: shouldStop)
     }
 
     /// Runs weight-level discovery; nil when `shouldStop` ended it early.

@@ -28,8 +28,8 @@ struct FeedForwardState {
 struct Blocks {
     let parameters: ParameterSet
     let config: ModelConfig
-    /// The weights packed once, when the pass treats them as frozen (its products then round as
-    /// `PackedMatrix` does, not as sgemm does).
+    /// The weights prepared once, when the pass treats them as frozen (its products then round as
+    /// the snapshot's `FrozenWeights.Rounding` says).
     var frozen: FrozenWeights? = nil
     var d: Int { config.width }
 

@@ -36,4 +36,27 @@ import Testing
             }
         }
     }
+
+    /// A weight packed once (`SgemmPackedMatrix`, cs's frozen weights) gives every product by it the
+    /// bits of `Matmul.gemm` packing it on each call: depths of one to four passes, both layouts,
+    /// added to C or not, and products small enough for OpenBLAS.
+    @Test func weightPackedOnceMatchesPackingPerCall() {
+        guard PackedMatrix.kernels == "avx512" else {
+            print("packed-once sgemm test skipped: circ's sgemm runs only with AVX-512, which this machine or $CIRC_KERNELS does not allow")
+            return
+        }
+        var random = SeededRandom(seed: 22)
+        for trial in 0..<24 {
+            let m = 1 + random.below(trial % 3 == 0 ? 40 : 700), n = 1 + random.below(600), k = 1 + random.below(trial % 2 == 0 ? 300 : 1300)
+            let transposing = random.below(2) == 1, accumulate = random.below(2) == 1
+            let weight = (0..<(k * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            let a = (0..<(m * k)).map { _ in Float(random.uniform() * 2 - 1) }
+            let c = (0..<(m * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            var once = c, perCall = c
+            SgemmPackedMatrix(weight, rows: k, columns: n, transposing: transposing).multiply(a, rows: m, into: &once, accumulate: accumulate)
+            Matmul.gemm(transposeB: transposing, m: m, n: n, k: k, a, weight, beta: accumulate ? 1 : 0, &perCall)
+            let differing = zip(once, perCall).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(m)×\(k)·\(k)×\(n), transposed \(transposing), accumulate \(accumulate): \(differing) of \(once.count) differ")
+        }
+    }
 }

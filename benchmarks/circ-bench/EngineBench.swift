@@ -110,7 +110,8 @@ struct EngineBench {
             return fields
         }
         if wants("mask_step") {
-            let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions())
+            // cs's step as discovery runs it: sgemm's rounding, the weights packed once.
+            let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions(), frozen: FrozenWeights(model, rounding: .sgemm))
             let (seconds, torch) = compared("mask_step") { _ = trainer.step(0, learningRate: 0.1) }
             emit(timing("mask_step", seconds) + maskRates(seconds, torch) + versusTraining(seconds) + versusTorch(torch, seconds))
             // The step of the fast methods: every product by a weight through the weights packed once

@@ -13,10 +13,10 @@ public enum Linear {
         }
     }
 
-    /// y[n,out] = x[n,in] · weightᵀ + bias with the weight packed beforehand (`PackedMatrix`'s rounding).
-    public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, packedWeight: PackedMatrix,
+    /// y[n,out] = x[n,in] · weightᵀ + bias with the weight prepared beforehand (rounding as it does).
+    public static func forward(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, packedWeight: any FrozenProduct,
                                bias: UnsafePointer<Float>?, rows n: Int) {
-        packedWeight.multiply(x, rows: n, into: y)
+        packedWeight.multiply(x, rows: n, into: y, accumulate: false)
         guard let bias else { return }
         let outputs = packedWeight.columns
         for row in 0..<n {

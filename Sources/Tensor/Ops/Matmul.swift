@@ -6,9 +6,11 @@ public enum Matmul {
     /// C[m,n] = alpha · op(A) · op(B) + beta · C with explicit row strides (for per-head views).
     /// op(A) is [m,k] (A stored [k,m] when transposed); op(B) is [k,n] (B stored [n,k] when transposed).
     /// `ownKernels: false` keeps every product on OpenBLAS (the same bits; benchmarks' sgemm baseline).
+    /// `packedB`, when given, is op(B) packed by `circ_sgemm_pack_b`, which circ's kernels then read.
     public static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                             _ a: UnsafePointer<Float>, lda: Int? = nil, _ b: UnsafePointer<Float>, ldb: Int? = nil,
-                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil, ownKernels: Bool = true) {
+                            beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int? = nil, ownKernels: Bool = true,
+                            packedB: UnsafePointer<Float>? = nil) {
         _ = singleThreaded
         let (lda, ldb, ldc) = (lda ?? (transposeA ? m : k), ldb ?? (transposeB ? k : n), ldc ?? n)
         // Large products are split by rows of C into a fixed two halves, so that results do not
@@ -19,7 +21,7 @@ public enum Matmul {
         func multiply(_ rows: Range<Int>) {
             single(ownKernels: ownKernels && usesOwnKernels(rows.count, n, k, transposeA: transposeA), transposeA: transposeA, transposeB: transposeB,
                    m: rows.count, n: n, k: k, alpha: alpha, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
-                   b, ldb: ldb, beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
+                   b, ldb: ldb, packedB: packedB, beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
         }
         // Work already split at a coarser grain (`Threads.serially`) multiplies in one call: a second
         // call would pack B again. Unless it keeps the splits: then the blocks run one after another.
@@ -30,11 +32,19 @@ public enum Matmul {
     }
 
     /// One product in one call: by circ's kernels when `ownKernels` (and memory allows), which round
-    /// exactly as the pinned OpenBLAS sgemm does (Sources/CGemm/sgemm.c), else by OpenBLAS.
+    /// exactly as the pinned OpenBLAS sgemm does (Sources/CGemm/sgemm.c), reading op(B) from `packedB`
+    /// when given, else by OpenBLAS.
     static func single(ownKernels: Bool, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                       _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, beta: Float,
-                       _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if ownKernels && circ_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) != 0 { return }
+                       _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, packedB: UnsafePointer<Float>? = nil,
+                       beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if ownKernels {
+            let done = if let packedB {
+                circ_sgemm_packed_b(transposeA ? 1 : 0, m, n, k, alpha, a, lda, packedB, beta, c, ldc)
+            } else {
+                circ_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            }
+            if done != 0 { return }
+        }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
