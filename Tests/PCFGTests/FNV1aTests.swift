@@ -10,6 +10,9 @@ import Testing
         #expect(empty.hex == "cbf29ce484222325")
         #expect(letter.hex == "af63dc4c8601ec8c")
         #expect(word.hex == "85944171f73967e8")
+        var lazily = FNV1a()
+        lazily.add("foobar".utf8.lazy.map { $0 })  // not contiguous
+        #expect(lazily.hex == "85944171f73967e8")
         let bytes: [UInt8] = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37) }
         var generic = FNV1a(), raw = FNV1a()
         generic.add(bytes)
