@@ -191,8 +191,6 @@ static void release(struct buffers *buffers, struct tiles *tiles) {
     free(tiles->items);
 }
 
-long circ_sgemm_packed_b_size(long k, long n) { return circ_gemm_packed_size(k, n); }
-
 void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed) {
     for (long from = 0, depth; from < k; from += depth) {
         depth = balanced(k - from, DEPTH_BLOCK);

@@ -34,11 +34,9 @@ void circ_gemm_packed(const float *a, long lda, const float *packed, long depth,
 int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alpha, const float *a, long lda,
                const float *b, long ldb, float beta, float *c, long ldc);
 
-/// Floats circ_sgemm_pack_b needs for an op(B) of [k, n].
-long circ_sgemm_packed_b_size(long k, long n);
-
 /// Packs op(B) [k, n] (B stored [n, k] when transposed, row stride ldb) as circ_sgemm packs it for
-/// each of its depth passes, the passes one after another: for a B that many products reuse.
+/// each of its depth passes, the passes one after another, into circ_gemm_packed_size(k, n) floats
+/// (circ_gemm_packed_allocate(k, n)): for a B that many products reuse.
 void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed);
 
 /// circ_sgemm with op(B) packed beforehand by circ_sgemm_pack_b: the same bits, without packing it.
