@@ -117,6 +117,25 @@ static void two_chains_portable(const struct pass *pass, const struct tile *tile
     }
 }
 
+/// Side of the square blocks in which transpose_rows copies.
+#define TRANSPOSE_BLOCK 16
+
+/// Rows [0, m) of op(A) over the depth [from, from + depth), for an A stored transposed ([k, m], row
+/// stride lda), into `rows` (row stride depth). Copied in square blocks: walking down A's columns
+/// whole, every read was a new cache line (5.8% of a 3x256 training step in perf).
+static void transpose_rows(const float *a, long lda, long m, long from, long depth, float *rows) {
+    for (long i0 = 0; i0 < m; i0 += TRANSPOSE_BLOCK) {
+        long i1 = m - i0 < TRANSPOSE_BLOCK ? m : i0 + TRANSPOSE_BLOCK;
+        for (long p0 = 0; p0 < depth; p0 += TRANSPOSE_BLOCK) {
+            long p1 = depth - p0 < TRANSPOSE_BLOCK ? depth : p0 + TRANSPOSE_BLOCK;
+            for (long p = p0; p < p1; p++) {
+                const float *source = a + (from + p) * lda;
+                for (long i = i0; i < i1; i++) rows[i * depth + p] = source[i];
+            }
+        }
+    }
+}
+
 /// C = beta · C (beta 0 writes zeros, as OpenBLAS does, whatever C held).
 static void scale(float *c, long ldc, long rows, long columns, float beta) {
     for (long i = 0; i < rows; i++) {
@@ -237,7 +256,7 @@ static int sgemm(int transposeA, int transposeB, long m, long n, long k, float a
         if (!prepacked) circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, buffers.packed);
         struct pass pass = { a + from, lda, packed, depth };
         if (transposeA) {
-            for (long i = 0; i < m; i++) for (long p = 0; p < depth; p++) buffers.rows[i * depth + p] = a[(from + p) * lda + i];
+            transpose_rows(a, lda, m, from, depth, buffers.rows);
             pass.a = buffers.rows;
             pass.lda = depth;
         }
