@@ -210,10 +210,13 @@ static void release(struct buffers *buffers, struct tiles *tiles) {
     free(tiles->items);
 }
 
-void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed) {
+void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed, long firstPanel, long lastPanel) {
+    long first = firstPanel * CIRC_GEMM_PANEL, last = lastPanel * CIRC_GEMM_PANEL < n ? lastPanel * CIRC_GEMM_PANEL : n;
+    if (first >= last) return;
     for (long from = 0, depth; from < k; from += depth) {
         depth = balanced(k - from, DEPTH_BLOCK);
-        circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, packed + pass_offset(from, n));
+        const float *start = transposeB ? b + first * ldb + from : b + from * ldb + first;
+        circ_gemm_pack_strided(start, ldb, depth, last - first, transposeB, packed + pass_offset(from, n) + firstPanel * depth * CIRC_GEMM_PANEL);
     }
 }
 

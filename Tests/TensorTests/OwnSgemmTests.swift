@@ -37,6 +37,27 @@ import Testing
         }
     }
 
+    /// Products split into row blocks over the cores, which share one B packed by all of them: the
+    /// bits of OpenBLAS running each block.
+    @Test func splitProductsSharingOnePackMatchOpenBLAS() {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == "Haswell", PackedMatrix.kernels == "avx512" else {
+            print("shared-pack sgemm test skipped: it needs OpenBLAS pinned to its Haswell kernels (make test pins them) and AVX-512")
+            return
+        }
+        var random = SeededRandom(seed: 23)
+        for _ in 0..<16 {
+            let m = 100 + random.below(1200), n = 64 + random.below(900), k = 64 + random.below(1300)
+            let transposeA = random.below(3) == 0, transposeB = random.below(2) == 1, beta: Float = random.pick([0, 1])
+            let a = (0..<(m * k)).map { _ in Float(random.uniform() * 2 - 1) }, b = (0..<(k * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            let c = (0..<(m * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            var own = c, blas = c
+            Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: beta, &own)
+            Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: beta, &blas, ownKernels: false)
+            let differing = zip(own, blas).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0, "\(m)×\(k)·\(k)×\(n) transposes \(transposeA) \(transposeB), beta \(beta): \(differing) of \(own.count) differ")
+        }
+    }
+
     /// A weight packed once (`SgemmPackedMatrix`, cs's frozen weights) gives every product by it the
     /// bits of `Matmul.gemm` packing it on each call: depths of one to four passes, both layouts,
     /// added to C or not, and products small enough for OpenBLAS.

@@ -36,8 +36,9 @@ int circ_sgemm(int transposeA, int transposeB, long m, long n, long k, float alp
 
 /// Packs op(B) [k, n] (B stored [n, k] when transposed, row stride ldb) as circ_sgemm packs it for
 /// each of its depth passes, the passes one after another, into circ_gemm_packed_size(k, n) floats
-/// (circ_gemm_packed_allocate(k, n)): for a B that many products reuse.
-void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed);
+/// (circ_gemm_packed_allocate(k, n)): for a B that many products reuse. Only the panels
+/// [firstPanel, lastPanel) of CIRC_GEMM_PANEL columns, so that threads can share the work.
+void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed, long firstPanel, long lastPanel);
 
 /// circ_sgemm with op(B) packed beforehand by circ_sgemm_pack_b: the same bits, without packing it.
 int circ_sgemm_packed_b(int transposeA, long m, long n, long k, float alpha, const float *a, long lda,

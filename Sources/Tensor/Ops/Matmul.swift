@@ -18,7 +18,7 @@ public enum Matmul {
         // With more cores, each half splits again at multiples of `rowGrain` rows from its start,
         // which the pinned kernels compute exactly as one call does. OpenBLAS itself runs
         // single-threaded, so no BLAS threads spin while the rest of the step runs.
-        func multiply(_ rows: Range<Int>) {
+        func multiply(_ rows: Range<Int>, _ packedB: UnsafePointer<Float>?) {
             single(ownKernels: ownKernels && usesOwnKernels(rows.count, n, k, transposeA: transposeA), transposeA: transposeA, transposeB: transposeB,
                    m: rows.count, n: n, k: k, alpha: alpha, transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda,
                    b, ldb: ldb, packedB: packedB, beta: beta, c + rows.lowerBound * ldc, ldc: ldc)
@@ -26,10 +26,24 @@ public enum Matmul {
         // Work already split at a coarser grain (`Threads.serially`) multiplies in one call: a second
         // call would pack B again. Unless it keeps the splits: then the blocks run one after another.
         let isSplit = m * n * k >= 1 << 18 && m >= 16
-        guard isSplit && (!Threads.isSerialHere || Threads.keepsProductSplitsHere) else { return multiply(0..<m) }
+        guard isSplit && (!Threads.isSerialHere || Threads.keepsProductSplitsHere) else { return multiply(0..<m, packedB) }
         let blocks = rowBlocks(m)
-        parallelFor(blocks.count) { multiply(blocks[$0]) }
+        // Blocks on circ's kernels share one packed B, each core packing its share of the panels:
+        // each block's call would otherwise pack all of B.
+        let shared = packedB == nil && ownKernels && blocks.count > 1
+            && blocks.allSatisfy { usesOwnKernels($0.count, n, k, transposeA: transposeA) }
+        guard shared else { return parallelFor(blocks.count) { multiply(blocks[$0], packedB) } }
+        // From the heap, which keeps freed blocks (`Arena`): not circ_gemm_packed_allocate's fresh
+        // 2 MB pages, which the kernel zeroed on every product (2.3% of a training step in perf).
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: circ_gemm_packed_size(k, n))
+        defer { packed.deallocate() }
+        let panels = Self.panels(n), parts = blocks.count
+        parallelFor(parts) { part in circ_sgemm_pack_b(transposeB ? 1 : 0, n, k, b, ldb, packed, panels * part / parts, panels * (part + 1) / parts) }
+        parallelFor(blocks.count) { multiply(blocks[$0], packed) }
     }
+
+    /// Panels of CIRC_GEMM_PANEL columns in a packed B of n columns.
+    static func panels(_ n: Int) -> Int { (n + Int(CIRC_GEMM_PANEL) - 1) / Int(CIRC_GEMM_PANEL) }
 
     /// One product in one call: by circ's kernels when `ownKernels` (and memory allows), which round
     /// exactly as the pinned OpenBLAS sgemm does (Sources/CGemm/sgemm.c), reading op(B) from `packedB`

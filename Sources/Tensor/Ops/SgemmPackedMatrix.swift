@@ -33,7 +33,9 @@ public final class SgemmPackedMatrix: FrozenProduct, @unchecked Sendable {
         (self.rows, self.columns, self.weight, self.transposed) = (rows, columns, weight, transposing)
         guard circ_gemm_kernels() == 2 else { packed = nil; return }
         guard let storage = circ_gemm_packed_allocate(rows, columns) else { fatalError("out of memory: no room to pack a \(rows)×\(columns) weight") }
-        weight.withUnsafeBufferPointer { circ_sgemm_pack_b(transposing ? 1 : 0, columns, rows, $0.baseAddress!, transposing ? rows : columns, storage) }
+        weight.withUnsafeBufferPointer {
+            circ_sgemm_pack_b(transposing ? 1 : 0, columns, rows, $0.baseAddress!, transposing ? rows : columns, storage, 0, Matmul.panels(columns))
+        }
         packed = storage
     }
 
