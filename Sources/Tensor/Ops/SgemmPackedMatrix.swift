@@ -41,6 +41,7 @@ public final class SgemmPackedMatrix: FrozenProduct, @unchecked Sendable {
 
     deinit { free(packed) }
 
+    /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), with `Matmul.gemm`'s bits.
     public func multiply(_ a: UnsafePointer<Float>, rows m: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         weight.withUnsafeBufferPointer { b in
             Matmul.gemm(transposeB: transposed, m: m, n: columns, k: rows, a, b.baseAddress!, beta: accumulate ? 1 : 0, c, packedB: packed)
