@@ -28,9 +28,12 @@ static long balanced(long left, long block) {
     return left;
 }
 
+/// Panels of CIRC_GEMM_PANEL columns in a packed B of n columns.
+static long panels(long n) { return (n + CIRC_GEMM_PANEL - 1) / CIRC_GEMM_PANEL; }
+
 /// Where the pass starting at depth `from` begins in a B packed by circ_sgemm_pack_b: each pass's
 /// panels after the earlier ones', `from` rows of every panel before it.
-static long pass_offset(long from, long n) { return (n + CIRC_GEMM_PANEL - 1) / CIRC_GEMM_PANEL * CIRC_GEMM_PANEL * from; }
+static long pass_offset(long from, long n) { return panels(n) * CIRC_GEMM_PANEL * from; }
 
 /// One pass of the depth: rows of op(A) (row stride lda, starting at the pass's depth) and op(B)
 /// packed for the packed kernel.
@@ -210,13 +213,19 @@ static void release(struct buffers *buffers, struct tiles *tiles) {
     free(tiles->items);
 }
 
-void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed, long firstPanel, long lastPanel) {
+/// Packs rows [from, from + depth) of op(B), its panels [firstPanel, lastPanel), into a pass's
+/// panels `packed` (which start with panel 0).
+static void pack_pass(int transposeB, long n, const float *b, long ldb, long from, long depth, long firstPanel, long lastPanel, float *packed) {
     long first = firstPanel * CIRC_GEMM_PANEL, last = lastPanel * CIRC_GEMM_PANEL < n ? lastPanel * CIRC_GEMM_PANEL : n;
     if (first >= last) return;
+    const float *start = transposeB ? b + first * ldb + from : b + from * ldb + first;
+    circ_gemm_pack_strided(start, ldb, depth, last - first, transposeB, packed + firstPanel * depth * CIRC_GEMM_PANEL);
+}
+
+void circ_sgemm_pack_b(int transposeB, long n, long k, const float *b, long ldb, float *packed, long firstPanel, long lastPanel) {
     for (long from = 0, depth; from < k; from += depth) {
         depth = balanced(k - from, DEPTH_BLOCK);
-        const float *start = transposeB ? b + first * ldb + from : b + from * ldb + first;
-        circ_gemm_pack_strided(start, ldb, depth, last - first, transposeB, packed + pass_offset(from, n) + firstPanel * depth * CIRC_GEMM_PANEL);
+        pack_pass(transposeB, n, b, ldb, from, depth, firstPanel, lastPanel, packed + pass_offset(from, n));
     }
 }
 
@@ -256,7 +265,7 @@ static int sgemm(int transposeA, int transposeB, long m, long n, long k, float a
         depth = balanced(k - from, DEPTH_BLOCK);
         // Rows [from, from + depth) of op(B).
         const float *packed = prepacked ? prepacked + pass_offset(from, n) : buffers.packed;
-        if (!prepacked) circ_gemm_pack_strided(transposeB ? b + from : b + from * ldb, ldb, depth, n, transposeB, buffers.packed);
+        if (!prepacked) pack_pass(transposeB, n, b, ldb, from, depth, 0, panels(n), buffers.packed);
         struct pass pass = { a + from, lda, packed, depth };
         if (transposeA) {
             transpose_rows(a, lda, m, from, depth, buffers.rows);
