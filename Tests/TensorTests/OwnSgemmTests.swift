@@ -23,15 +23,15 @@ import Testing
                 let transposeA = random.below(2) == 1, transposeB = random.below(2) == 1
                 let alpha: Float = trial % 4 == 0 ? 0.37 : 1, beta: Float = random.pick([0, 1, 0.5])
                 let lda = (transposeA ? m : k) + random.below(3), ldb = (transposeB ? k : n) + random.below(3), ldc = n + random.below(3)
-                let a = (0..<((transposeA ? k : m) * lda)).map { _ in Float(random.uniform() * 2 - 1) }
-                let b = (0..<((transposeB ? n : k) * ldb)).map { _ in Float(random.uniform() * 2 - 1) }
-                let c = (0..<(m * ldc)).map { _ in Float(random.uniform() * 2 - 1) }
+                let a = randomValues((transposeA ? k : m) * lda, seed: random.next())
+                let b = randomValues((transposeB ? n : k) * ldb, seed: random.next())
+                let c = randomValues(m * ldc, seed: random.next())
                 var own = c, blas = c
                 Matmul.single(ownKernels: true, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                               a, lda: lda, b, ldb: ldb, beta: beta, &own, ldc: ldc)
                 Matmul.single(ownKernels: false, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                               a, lda: lda, b, ldb: ldb, beta: beta, &blas, ldc: ldc)
-                let differing = zip(own, blas).filter { $0.bitPattern != $1.bitPattern }.count
+                let differing = differingBits(own, blas)
                 #expect(differing == 0, "\(level) \(m)×\(k)·\(k)×\(n) transposes \(transposeA) \(transposeB), alpha \(alpha), beta \(beta): \(differing) of \(own.count) differ")
             }
         }
@@ -48,12 +48,12 @@ import Testing
         for _ in 0..<16 {
             let m = 100 + random.below(1200), n = 64 + random.below(900), k = 64 + random.below(1300)
             let transposeA = random.below(3) == 0, transposeB = random.below(2) == 1, beta: Float = random.pick([0, 1])
-            let a = (0..<(m * k)).map { _ in Float(random.uniform() * 2 - 1) }, b = (0..<(k * n)).map { _ in Float(random.uniform() * 2 - 1) }
-            let c = (0..<(m * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            let a = randomValues(m * k, seed: random.next()), b = randomValues(k * n, seed: random.next())
+            let c = randomValues(m * n, seed: random.next())
             var own = c, blas = c
             Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: beta, &own)
             Matmul.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, b, beta: beta, &blas, ownKernels: false)
-            let differing = zip(own, blas).filter { $0.bitPattern != $1.bitPattern }.count
+            let differing = differingBits(own, blas)
             #expect(differing == 0, "\(m)×\(k)·\(k)×\(n) transposes \(transposeA) \(transposeB), beta \(beta): \(differing) of \(own.count) differ")
         }
     }
@@ -70,14 +70,17 @@ import Testing
         for trial in 0..<24 {
             let m = 1 + random.below(trial % 3 == 0 ? 40 : 700), n = 1 + random.below(600), k = 1 + random.below(trial % 2 == 0 ? 300 : 1300)
             let transposing = random.below(2) == 1, accumulate = random.below(2) == 1
-            let weight = (0..<(k * n)).map { _ in Float(random.uniform() * 2 - 1) }
-            let a = (0..<(m * k)).map { _ in Float(random.uniform() * 2 - 1) }
-            let c = (0..<(m * n)).map { _ in Float(random.uniform() * 2 - 1) }
+            let weight = randomValues(k * n, seed: random.next())
+            let a = randomValues(m * k, seed: random.next())
+            let c = randomValues(m * n, seed: random.next())
             var once = c, perCall = c
             SgemmPackedMatrix(weight, rows: k, columns: n, transposing: transposing).multiply(a, rows: m, into: &once, accumulate: accumulate)
             Matmul.gemm(transposeB: transposing, m: m, n: n, k: k, a, weight, beta: accumulate ? 1 : 0, &perCall)
-            let differing = zip(once, perCall).filter { $0.bitPattern != $1.bitPattern }.count
+            let differing = differingBits(once, perCall)
             #expect(differing == 0, "\(m)×\(k)·\(k)×\(n), transposed \(transposing), accumulate \(accumulate): \(differing) of \(once.count) differ")
         }
     }
 }
+
+/// How many elements of two arrays differ in any bit.
+private func differingBits(_ x: [Float], _ y: [Float]) -> Int { zip(x, y).filter { $0.bitPattern != $1.bitPattern }.count }
