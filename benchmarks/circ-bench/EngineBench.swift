@@ -97,23 +97,23 @@ struct EngineBench {
         func versusTraining(_ seconds: Double) -> [(key: String, value: Any)] {
             stepSeconds.map { [("vs_train_step", $0 / seconds)] } ?? []
         }
-        // A mask step's GFLOP/s, PyTorch's, and what 1.5× PyTorch's speed would take against the peak of
-        // circ's own large product in this run (above 1: faster than the best product runs here).
+        // A mask step's line: its time, GFLOP/s, PyTorch's, and what 1.5× PyTorch's speed would take against
+        // the peak of circ's own large product in this run (above 1: faster than the best product runs here).
         let maskFlops = Self.maskStepFlops(config, batch: 64, source: 40, target: 30)
-        func maskRates(_ seconds: Double, _ torch: Double?) -> [(key: String, value: Any)] {
-            var fields: [(key: String, value: Any)] = [("gflops", maskFlops / seconds / 1e9)]
+        func emitMaskStep(_ name: String, _ seconds: Double, _ torch: Double?) {
+            var rates: [(key: String, value: Any)] = [("gflops", maskFlops / seconds / 1e9)]
             if let torch {
                 let torchGflops = maskFlops / (torch / 1000) / 1e9
-                fields += [("torch_gflops", torchGflops)]
-                if let peaks { fields += [("one_and_a_half_torch_vs_matmul_peak", 1.5 * torchGflops / peaks.matmul)] }
+                rates += [("torch_gflops", torchGflops)]
+                if let peaks { rates += [("one_and_a_half_torch_vs_matmul_peak", 1.5 * torchGflops / peaks.matmul)] }
             }
-            return fields
+            emit(timing(name, seconds) + rates + versusTraining(seconds) + versusTorch(torch, seconds))
         }
         if wants("mask_step") {
             // cs's step as discovery runs it: sgemm's rounding, the weights packed once.
             let trainer = MaskTrainer(model, examples: examples, options: DiscoveryOptions(), frozen: FrozenWeights(model, rounding: .sgemm))
             let (seconds, torch) = compared("mask_step") { _ = trainer.step(0, learningRate: 0.1) }
-            emit(timing("mask_step", seconds) + maskRates(seconds, torch) + versusTraining(seconds) + versusTorch(torch, seconds))
+            emitMaskStep("mask_step", seconds, torch)
             // The step of the fast methods: every product by a weight through the weights packed once
             // (cs keeps sgemm's rounding, so its own step is the one above); then as `auto` runs it,
             // the batch as two halves at once, each wholly on one core.
@@ -123,7 +123,7 @@ struct EngineBench {
                 options.parallelHalves = halves
                 let fast = MaskTrainer(model, examples: examples, options: options, frozen: frozen)
                 let (fastSeconds, fastTorch) = compared("mask_step") { _ = fast.step(0, learningRate: 0.1) }
-                emit(timing(name, fastSeconds) + maskRates(fastSeconds, fastTorch) + versusTraining(fastSeconds) + versusTorch(fastTorch, fastSeconds))
+                emitMaskStep(name, fastSeconds, fastTorch)
             }
         }
         if wants("weight_mask_step") {
