@@ -15,7 +15,7 @@ enum EngineBuiltins {
                 return .native(ModelValue(stored: stored, path: path))
             },
             NativeFunction("train", trainParameters, returns: "model",
-                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), checkpointing to out each epoch and scoring exact match on the first 500 samples of validation.") { args, context in
+                           doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), saving the model to out after each epoch and scoring exact match on the first 500 samples of validation. The whole run (weights, AdamW moments, position, seeds) goes to out.checkpoint every checkpoint_every seconds, at each epoch's end and on Ctrl-C; resume=true goes on from it bit for bit, as if the run had not stopped.") { args, context in
                 try Training.run(args, context)
             },
             NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",
@@ -54,7 +54,7 @@ enum EngineBuiltins {
         Parameter("dropout", .number, default: .number(0)), Parameter("seed", .number, default: .number(1)),
         Parameter("out", .string, default: .string("model.safetensors")),
         Parameter("validation", .oneOf([.native("dataset"), .string]), default: .null),
-        Parameter("resume", .bool, default: .bool(false)),
+        Parameter("resume", .bool, default: .bool(false)), Parameter("checkpoint_every", .number, default: .number(300)),
     ] }
 }
 

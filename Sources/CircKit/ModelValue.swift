@@ -15,8 +15,8 @@ public final class ModelValue: NativeObject {
     let targetVocabulary: Vocabulary
     /// The file it came from or was saved to, if any.
     public private(set) var path: String?
-    /// Per-epoch training records, when it was trained in this session.
-    public var history: [Value] = []
+    /// Per-epoch training records, from training in this session or the file's `history`.
+    public var history: [Value]
 
     /// Wraps a stored model.
     public init(stored: StoredModel, path: String?) {
@@ -24,6 +24,13 @@ public final class ModelValue: NativeObject {
         self.sourceVocabulary = Vocabulary(tokens: stored.sourceVocabulary)
         self.targetVocabulary = Vocabulary(tokens: stored.targetVocabulary)
         self.path = path
+        self.history = Self.storedHistory(stored.metadata)
+    }
+
+    /// The per-epoch records a model file keeps as a JSON list under `history` (none when absent or in another form).
+    static func storedHistory(_ metadata: [String: String]) -> [Value] {
+        guard let text = metadata["history"], case .list(let records)? = try? JSONValues.decode(text, path: "history") else { return [] }
+        return records
     }
 
     /// The model itself.

@@ -2,9 +2,12 @@ import CircLang
 import FileIO
 import Foundation
 import PCFG
+import Tensor
 import Transformer
 
-/// The `train` builtin: data to examples, a trainer with progress and Ctrl-C, checkpoints each epoch.
+/// The `train` builtin: data to examples, a trainer with progress and Ctrl-C, the model saved each
+/// epoch, and a checkpoint of the whole run (`TrainingCheckpoint`) every few minutes, from which
+/// `resume=true` goes on bit for bit as if the run had not stopped.
 enum Training {
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
         let layers = try args.integer("layers", min: 1), width = try args.integer("d", min: 2)
@@ -17,7 +20,9 @@ enum Training {
         }
         options.warmupSteps = try args.integer("warmup", min: 0)
         options.seed = UInt64(try args.integer("seed", min: 0))
-        let out = try args.string("out")
+        let checkpointEvery = try args.number("checkpoint_every")
+        guard checkpointEvery >= 0 else { throw RuntimeError("train: checkpoint_every is in seconds and cannot be negative, got \(formatNumber(checkpointEvery))") }
+        let out = try args.string("out"), checkpointPath = out + ".checkpoint"
         do throws(FileError) { try AtomicFile.checkWritable(out) } catch { throw RuntimeError("train: \(error.description)") }
         let trainSamples = try samples(args["data"], split: .train, limit: nil)
         let validationSamples = args["validation"] == .null ? [] : try samples(args["validation"], split: .test, limit: 500)
@@ -25,54 +30,101 @@ enum Training {
         let config = ModelConfig(layers: layers, width: width, dropout: try args.number("dropout"), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
         if let problem = config.problem { throw RuntimeError("train: \(problem)") }
         var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
-        var startEpoch = 0
-        var history: [Value] = []
-        if args["resume"] == .bool(true), FileManager.default.fileExists(atPath: out) {
-            stored = try bridge { () throws(CheckpointError) in try Checkpoint.load(out) }
-            startEpoch = Int(stored.metadata["epochs_done"] ?? "0") ?? 0
-            context.emit("resuming from \(out) after \(startEpoch) epoch(s)")
-        }
-        let modelValue = ModelValue(stored: stored, path: nil)
-        let train = try encode(trainSamples, model: modelValue)
-        let validation = try encode(validationSamples, model: modelValue)
+        let train = try encode(trainSamples, model: ModelValue(stored: stored, path: nil))
+        let validation = try encode(validationSamples, model: ModelValue(stored: stored, path: nil))
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
-        let trainer = Trainer(model: stored.model, options: options)
-        let stepsPerEpoch = (train.count + options.batchSize - 1) / options.batchSize
-        let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs, alreadyDone: stepsPerEpoch * startEpoch)
-        let started = Date()
-        /// What is on disk after `epochsDone` epochs of this run have been checkpointed.
-        func kept(_ epochsDone: Int) -> String { epochsDone > 0 ? "\(out) keeps the weights after \(epochsDone) epoch(s)" : "no epoch finished, so nothing was saved" }
-        func checkpoint(_ epochsDone: Int) throws {
+        let dataFingerprint = TrainingCheckpoint.fingerprint(of: train)
+        var trainer = Trainer(model: stored.model, options: options)
+        var history: [Value] = []
+        if args["resume"] == .bool(true) {
+            if FileManager.default.fileExists(atPath: checkpointPath) {
+                let saved = try bridge { () throws(CheckpointError) in try TrainingCheckpoint.load(checkpointPath) }
+                try checkSameRun(saved, options: options, config: config, vocabulary: vocabulary, dataFingerprint: dataFingerprint, path: checkpointPath)
+                stored = saved.stored
+                trainer = saved.trainer()
+                history = ModelValue.storedHistory(saved.stored.metadata)
+                context.emit("resuming \(checkpointPath): epoch \(saved.position.epoch + 1) of \(options.epochs), step \(saved.position.step) of \(trainer.stepsPerEpoch(train.count) * options.epochs)")
+            } else if FileManager.default.fileExists(atPath: out) {
+                let finished = try bridge { () throws(CheckpointError) in try Checkpoint.load(out) }
+                let done = finished.metadata["epochs_done"] ?? "0"
+                guard done == String(options.epochs), finished.model.config == config else {
+                    throw RuntimeError("train: resume=true, but \(out) holds \(done) of \(options.epochs) epoch(s) and there is no checkpoint \(checkpointPath) to go on from exactly",
+                                       hint: "train again without resume=true, or give the out= of the run to resume")
+                }
+                context.emit("\(out) already holds all \(done) epoch(s); nothing to resume")
+                return .native(ModelValue(stored: finished, path: out))
+            }
+        }
+        let model = stored.model
+        let stepsPerEpoch = trainer.stepsPerEpoch(train.count)
+        let progress = ProgressBar(title: "train", total: stepsPerEpoch * options.epochs, alreadyDone: trainer.position.step)
+        let started = Date(), firstStep = trainer.position.step
+        var lastCheckpoint = Date()
+        /// The model's metadata after `epochsDone` whole epochs.
+        func metadata(_ epochsDone: Int) -> [String: String] {
             var metadata = stored.metadata
             metadata["epochs_done"] = String(epochsDone)
             metadata["seed"] = String(options.seed)
-            metadata["history"] = history.map(\.repr).joined(separator: "; ")
-            try Checkpoint.save(StoredModel(model: stored.model, sourceVocabulary: stored.sourceVocabulary,
-                                            targetVocabulary: stored.targetVocabulary, metadata: metadata), to: out)
+            metadata["history"] = (try? JSONValues.encode(.list(history))) ?? ""
+            return metadata
+        }
+        func saveCheckpoint() throws {
+            let vocabularies = StoredModel(model: model, sourceVocabulary: stored.sourceVocabulary, targetVocabulary: stored.targetVocabulary, metadata: metadata(trainer.position.epoch))
+            try TrainingCheckpoint.save(trainer, vocabularies: vocabularies, dataFingerprint: dataFingerprint, to: checkpointPath)
+            lastCheckpoint = Date()
         }
         do {
-            _ = try trainer.train(train, validation: validation, startEpoch: startEpoch, onStep: { report in
+            _ = try trainer.train(train, validation: validation, onStep: { report in
                 progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
+                if Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery { try? saveCheckpoint() }
             }, shouldStop: { context.isInterrupted }, onEpoch: { report in
                 if report.stopped {
-                    progress.finish("train: stopped in epoch \(report.epoch + 1); \(kept(report.epoch))")
-                    throw RuntimeError("interrupted: training stopped; \(kept(report.epoch))")
+                    try saveCheckpoint()
+                    progress.finish("train: stopped in epoch \(report.epoch + 1) at step \(trainer.position.step); the run is saved in \(checkpointPath)")
+                    throw RuntimeError("interrupted: training stopped at step \(trainer.position.step); train(..., resume=true) with the same arguments goes on from \(checkpointPath)")
                 }
                 var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
                 if let accuracy = report.validationAccuracy { fields.append(("accuracy", .number(roundTo(accuracy, 4)))) }
                 history.append(.record(Record(fields)))
-                try checkpoint(report.epoch + 1)
+                try Checkpoint.save(StoredModel(model: model, sourceVocabulary: stored.sourceVocabulary, targetVocabulary: stored.targetVocabulary,
+                                                metadata: metadata(report.epoch + 1)), to: out)
+                if report.epoch + 1 < options.epochs { try saveCheckpoint() }
                 progress.finish("epoch \(report.epoch + 1)/\(options.epochs): loss \(String(format: "%.4f", report.loss))"
                                 + (report.validationAccuracy.map { String(format: ", validation accuracy %.4f", $0) } ?? ""))
             })
         } catch let error as NonFiniteLoss {
             progress.finish("train: stopped at step \(error.step)")
-            throw RuntimeError("train: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): lr \(formatNumber(options.learningRate)) is likely too large; \(kept(error.epoch)); no model was bound")
+            let kept = error.epoch > 0 ? "\(out) keeps the weights after \(error.epoch) epoch(s)" : "no epoch finished, so no model was saved"
+            throw RuntimeError("train: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): lr \(formatNumber(options.learningRate)) is likely too large; \(kept); no model was bound")
         }
-        progress.finish(String(format: "train: %d epoch(s) in %.1f s, saved to %@", options.epochs - startEpoch, Date().timeIntervalSince(started), out))
-        let trained = ModelValue(stored: stored, path: out)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        progress.finish(String(format: "train: %d step(s) in %.1f s, saved to %@", trainer.position.step - firstStep, Date().timeIntervalSince(started), out))
+        let trained = ModelValue(stored: StoredModel(model: model, sourceVocabulary: stored.sourceVocabulary, targetVocabulary: stored.targetVocabulary,
+                                                     metadata: metadata(options.epochs)), path: out)
         trained.history = history
         return .native(trained)
+    }
+
+    /// Refuses to resume a checkpoint made with other settings, another model shape or other data.
+    private static func checkSameRun(_ saved: TrainingCheckpoint, options: TrainingOptions, config: ModelConfig, vocabulary: [String],
+                                     dataFingerprint: String, path: String) throws {
+        var differences: [String] = []
+        let (a, b) = (saved.options, options)
+        if a.epochs != b.epochs { differences.append("epochs \(a.epochs), not \(b.epochs)") }
+        if a.batchSize != b.batchSize { differences.append("batch \(a.batchSize), not \(b.batchSize)") }
+        if a.learningRate != b.learningRate { differences.append("lr \(formatNumber(a.learningRate)), not \(formatNumber(b.learningRate))") }
+        if a.warmupSteps != b.warmupSteps { differences.append("warmup \(a.warmupSteps), not \(b.warmupSteps)") }
+        if a.seed != b.seed { differences.append("seed \(a.seed), not \(b.seed)") }
+        let c = saved.stored.model.config
+        if c.layers != config.layers || c.width != config.width || c.dropout != config.dropout {
+            differences.append("a \(c.layers)x\(c.width) model with dropout \(formatNumber(c.dropout)), not \(config.layers)x\(config.width) with \(formatNumber(config.dropout))")
+        }
+        if saved.numerics != String(Numerics.version) { differences.append("numerics version \(saved.numerics), not this engine's \(Numerics.version)") }
+        if saved.dataFingerprint != dataFingerprint || saved.stored.sourceVocabulary != vocabulary { differences.append("other data") }
+        guard differences.isEmpty else {
+            throw RuntimeError("train: cannot resume \(path): it was made with \(differences.joined(separator: ", "))",
+                               hint: "resume with the arguments of the run that wrote it, or delete it to start again")
+        }
     }
 
     /// The PCFG SET tokens, then every other token of the samples in order of first appearance: a

@@ -2,10 +2,14 @@ import Foundation
 
 /// A small, fast, seedable generator (SplitMix64) so the same seed gives the same data on every machine.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The whole state: a generator rebuilt from it (`init(state:)`) goes on with the same numbers.
+    public private(set) var state: UInt64
 
     /// A generator from a seed.
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+
+    /// A generator that continues where the one whose `state` this was stood.
+    public init(state: UInt64) { self.state = state }
 
     /// A generator from a seed and a stream name, so different uses of one seed differ.
     public init(seed: UInt64, stream: String) {

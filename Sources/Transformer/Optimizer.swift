@@ -32,6 +32,19 @@ public final class AdamW {
         self.init(count: parameters.count, weightDecay: weightDecay)
     }
 
+    /// The first and second moments, as a training checkpoint stores them.
+    public var moments: (first: UnsafeBufferPointer<Float>, second: UnsafeBufferPointer<Float>) {
+        (UnsafeBufferPointer(start: firstMoment, count: count), UnsafeBufferPointer(start: secondMoment, count: count))
+    }
+
+    /// Puts back the state a checkpoint holds: updates taken and both moments (`count` values each).
+    public func restore(step: Int, first: UnsafeBufferPointer<Float>, second: UnsafeBufferPointer<Float>) {
+        precondition(first.count == count && second.count == count, "moments of another layout")
+        self.step = step
+        if let base = first.baseAddress { firstMoment.update(from: base, count: count) }
+        if let base = second.baseAddress { secondMoment.update(from: base, count: count) }
+    }
+
     deinit {
         firstMoment.deallocate()
         secondMoment.deallocate()

@@ -12,7 +12,7 @@ public struct Example: Sendable, Equatable {
 }
 
 /// Settings of a training run.
-public struct TrainingOptions: Sendable {
+public struct TrainingOptions: Sendable, Equatable {
     /// Passes over the data.
     public var epochs = 6
     /// Examples per batch.
@@ -55,22 +55,52 @@ public struct EpochReport: Sendable {
     public let stopped: Bool
 }
 
+/// Where a run stands between two steps: with the weights and the optimiser's state, all a
+/// stopped run needs to go on exactly as if it had not stopped.
+public struct TrainingPosition: Sendable, Equatable, Codable {
+    /// The 0-based epoch in progress (equal to the epoch count once the run is over).
+    public var epoch = 0
+    /// Batches of this epoch already taken (its batch order is rebuilt from the seed).
+    public var batchInEpoch = 0
+    /// Steps taken in all: the learning-rate schedule's position.
+    public var step = 0
+    /// Sum of this epoch's batch losses so far, for its mean.
+    public var epochLossTotal = 0.0
+    /// The dropout generator's state.
+    public var dropoutState: UInt64
+    /// The start of a run with these options.
+    public init(options: TrainingOptions) { dropoutState = SeededRandom(seed: options.seed, stream: "dropout").state }
+}
+
 /// Trains a model with teacher forcing, AdamW, warm-up then cosine decay, and clipping.
 public final class Trainer {
     /// The model being trained.
     public let model: TransformerModel
     /// The settings.
     public let options: TrainingOptions
-    private let optimizer: AdamW
+    /// The optimiser, whose moments a checkpoint stores.
+    public let optimizer: AdamW
+    /// Where the run stands; `train` continues from it.
+    public private(set) var position: TrainingPosition
     private let grads: ParameterSet
 
-    /// A trainer for a model.
+    /// A trainer for a model, at the start of its run.
     public init(model: TransformerModel, options: TrainingOptions) {
         self.model = model
         self.options = options
         self.optimizer = AdamW(like: model.parameters, weightDecay: options.weightDecay)
+        self.position = TrainingPosition(options: options)
         self.grads = model.parameters.zerosLike()
     }
+
+    /// Continues a stopped run: its position and the optimiser's step count and moments.
+    public func resume(at position: TrainingPosition, optimizerStep: Int, moments: (first: UnsafeBufferPointer<Float>, second: UnsafeBufferPointer<Float>)) {
+        self.position = position
+        optimizer.restore(step: optimizerStep, first: moments.first, second: moments.second)
+    }
+
+    /// Steps in one epoch over `count` examples.
+    public func stepsPerEpoch(_ count: Int) -> Int { (count + options.batchSize - 1) / options.batchSize }
 
     /// Batches of similar lengths (little padding), in a seeded random order per epoch. Examples
     /// are grouped by target length first: outputs vary far more than inputs in PCFG SET.
@@ -103,30 +133,39 @@ public final class Trainer {
         return loss
     }
 
-    /// Runs epochs `startEpoch..<options.epochs`; `onStep` sees every step, `shouldStop` is polled
-    /// between steps, `onEpoch` sees each finished (or stopped) epoch. A non-finite loss or gradient
-    /// stops it with `NonFiniteLoss` before that step changes the weights.
-    public func train(_ examples: [Example], validation: [Example], startEpoch: Int = 0,
+    /// Runs the rest of the schedule from `position`; `onStep` sees every step, `shouldStop` is
+    /// polled between steps, `onEpoch` sees each finished (or stopped) epoch after `position` has
+    /// moved past it. A non-finite loss or gradient stops it with `NonFiniteLoss` before that step
+    /// changes the weights.
+    public func train(_ examples: [Example], validation: [Example],
                       onStep: (StepReport) -> Void = { _ in }, shouldStop: () -> Bool = { false },
                       onEpoch: (EpochReport) throws -> Void = { _ in }) throws -> [EpochReport] {
-        let stepsPerEpoch = (examples.count + options.batchSize - 1) / options.batchSize
+        let stepsPerEpoch = stepsPerEpoch(examples.count)
         let schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps, totalSteps: stepsPerEpoch * options.epochs)
-        var random = SeededRandom(seed: options.seed, stream: "dropout")
         var reports: [EpochReport] = []
-        var stepIndex = startEpoch * stepsPerEpoch
-        for epoch in startEpoch..<options.epochs {
-            var total = 0.0, count = 0, stopped = false
-            for batch in batches(examples, epoch: epoch) {
+        while position.epoch < options.epochs {
+            let epoch = position.epoch
+            var stopped = false
+            for batch in batches(examples, epoch: epoch).dropFirst(position.batchInEpoch) {
                 if shouldStop() { stopped = true; break }
-                let loss = step(batch, learningRate: schedule.rate(at: stepIndex), random: &random)
-                guard loss.isFinite else { throw NonFiniteLoss(epoch: epoch, step: stepIndex + 1) }
-                total += loss
-                count += 1
-                stepIndex += 1
-                onStep(StepReport(epoch: epoch, step: stepIndex, totalSteps: stepsPerEpoch * options.epochs, loss: loss))
+                var random = SeededRandom(state: position.dropoutState)
+                let loss = step(batch, learningRate: schedule.rate(at: position.step), random: &random)
+                guard loss.isFinite else { throw NonFiniteLoss(epoch: epoch, step: position.step + 1) }
+                position.dropoutState = random.state
+                position.epochLossTotal += loss
+                position.batchInEpoch += 1
+                position.step += 1
+                onStep(StepReport(epoch: epoch, step: position.step, totalSteps: stepsPerEpoch * options.epochs, loss: loss))
+            }
+            let count = position.batchInEpoch
+            let loss = count > 0 ? position.epochLossTotal / Double(count) : .nan
+            if !stopped {
+                position.epoch += 1
+                position.batchInEpoch = 0
+                position.epochLossTotal = 0
             }
             let accuracy = validation.isEmpty || stopped ? nil : Evaluation.exactMatch(model: model, examples: validation)
-            let report = EpochReport(epoch: epoch, loss: count > 0 ? total / Double(count) : .nan, validationAccuracy: accuracy, stopped: stopped)
+            let report = EpochReport(epoch: epoch, loss: loss, validationAccuracy: accuracy, stopped: stopped)
             reports.append(report)
             try onEpoch(report)
             if stopped { break }
