@@ -22,7 +22,7 @@ enum CircuitBuiltins {
                                         Parameter("steps", .number, default: .null),
                                         Parameter("seed", .number, default: .number(1)), Parameter("cache", .bool, default: .bool(true))],
                            returns: "circuit",
-                           doc: "Finds the task's circuit. method=\"auto\" (the default for node circuits): continuous sparsification warm-started from attribution scores, on 448 samples in batches of 12 for 11 epochs (with more epochs= it stops once the masks settle), 13-20x faster than cs on 2 cores (docs/discovery.md compares the two); \"cs\": continuous sparsification, 40 epochs on 1000 samples (the paper's method, and the only one for level=\"weight\", whose pruned weights become zero); \"attribution\": units in attribution-score order until the faithfulness on 200 held-out training samples reaches target. steps sets the steps per epoch (taken in turn from a shuffled order of all batches). lambda defaults to 1e-4 for nodes and 1e-5 for weights; results are cached by every input, the method among them.") { args, context in
+                           doc: "Finds the task's circuit. method=\"auto\" (the default for node circuits): continuous sparsification warm-started from attribution scores, on 448 samples in batches of 12 for 11 epochs (with more epochs= it stops once the masks settle), 13-20x faster than cs on 2 cores (docs/discovery.md compares the two); \"cs\": continuous sparsification, 40 epochs on 1000 samples (the paper's method, and the only one for level=\"weight\", whose pruned weights become zero); \"attribution\": units in attribution-score order until the faithfulness on 200 held-out training samples reaches target. steps sets the steps per epoch (taken in turn from a shuffled order of all batches). lambda defaults to 1e-4 for nodes and 1e-5 for weights; results are cached by every input, the method among them. A node circuit carries the ablation values it was discovered with (the means of its units over the discovery samples, or resample's donors) and runs with them wherever it runs (eval, predict, cross; a set operation keeps its left operand's, as the paper's code does); means=\"data\" on those builtins computes them on the data run instead. n is the samples really used (clamped to the data, with a warning); c.params also holds the circuit's faithfulness on held-out samples and the model's accuracy there, and discover warns (c.warnings) when the model solves under 90% of the task, when there are fewer samples than one batch per core, or when that faithfulness is below 0.95.") { args, context in
                 try Discovering.run(args, context)
             },
             NativeFunction("iou", [Parameter("a", .native("circuit")), Parameter("b", .native("circuit"))], returns: "number",
@@ -44,21 +44,25 @@ enum CircuitBuiltins {
                            doc: "Per block, the units in both circuits, only in a and only in b: a bar per block; .svg(path), .csv(path), .blocks.") { args, _ in
                 .native(try DiffValue(try args.native(0, as: CircuitValue.self), try args.native(1, as: CircuitValue.self)))
             },
-            NativeFunction("overlap", [Parameter("circuits", .list), Parameter("metric", .string, default: .string("iou"), choices: ["iou", "iom"])],
-                           returns: "matrix", doc: "The matrix of pairwise IoU (or IoM) of circuits.") { args, _ in
+            NativeFunction("overlap", [Parameter("circuits", .list), Parameter("metric", .string, default: .string("iou"), choices: ["iou", "iom"]),
+                                       Parameter("labels", .list, default: .null)],
+                           returns: "matrix", doc: "The matrix of pairwise IoU (or IoM) of circuits, labelled by task and, where circuits of one task differ, by method, ablation, level, seed or model (labels= gives your own).") { args, _ in
                 let circuits = try circuitList(args[0], "overlap")
                 let metric = try args.string(1)
                 guard metric == "iou" || metric == "iom" else { throw RuntimeError("overlap: metric must be \"iou\" or \"iom\", got \"\(metric)\"") }
                 let values = try circuits.map { a in
                     try circuits.map { b in try bridge { () throws(CircuitError) in metric == "iou" ? try a.circuit.iou(b.circuit) : try a.circuit.iom(b.circuit) } }
                 }
-                let labels = circuits.map(\.circuit.task)
+                let labels = try CircuitLabels.given(args["labels"], count: circuits.count, in: "overlap") ?? CircuitLabels.distinct(circuits)
                 return .native(MatrixValue(title: "node overlap (\(metric.uppercased()))", rows: labels, columns: labels, values: values))
             },
-            NativeFunction("cross", [Parameter("circuits", .list), Parameter("tasks", .list), Parameter("n", .number, default: .number(200))],
+            NativeFunction("cross", [Parameter("circuits", .list), Parameter("tasks", .list), Parameter("n", .number, default: .null),
+                                     meansParameter, Parameter("labels", .list, default: .null)],
                            returns: "matrix",
-                           doc: "Cross-task faithfulness: circuit i on task j's data (a task name or a dataset), scored where the two tasks' outputs differ (everywhere on a dataset).") { args, context in
-                try CircuitRuns.crossMatrix(try circuitList(args[0], "cross"), tasks: try args.list(1), n: try args.integer(2, name: "n", min: 1), context)
+                           doc: "Cross-task faithfulness: circuit i (with its own ablation values; means=\"data\" computes them on task j's data) on the first n samples (200 unless given) of task j's test data (a task name or a dataset), scored only at the target tokens where task i's output for the same arguments differs from task j's (every token on the diagonal, on a dataset, or when the tasks take different arguments). .counts holds the tokens each cell rests on; cells on fewer than 50 are marked *. Rows are labelled as in overlap (labels= gives your own).") { args, context in
+                let circuits = try circuitList(args[0], "cross")
+                return try CircuitRuns.crossMatrix(circuits, tasks: try args.list(1), n: args["n"] == .null ? nil : try args.integer(2, name: "n", min: 1), means: try meansArgument(args, "cross"),
+                                                   labels: try CircuitLabels.given(args["labels"], count: circuits.count, in: "cross") ?? CircuitLabels.distinct(circuits), context)
             },
             NativeFunction("load", [Parameter("path", .string), Parameter("m", .native("model"), default: .null)], returns: "circuit",
                            doc: "Reads a circuit file; its model is m, or the model file it was discovered on.") { args, _ in
@@ -75,6 +79,20 @@ enum CircuitBuiltins {
                 return .native(CircuitValue(circuit, model: model))
             },
         ]
+    }
+
+    /// `means=`: where a circuit's ablation values come from when it runs.
+    static var meansParameter: Parameter {
+        Parameter("means", .string, default: .string(AblationSource.discovery.rawValue), choices: AblationSource.allCases.map(\.rawValue))
+    }
+
+    /// The `means=` argument of a builtin.
+    static func meansArgument(_ args: Arguments, _ function: String) throws -> AblationSource {
+        let name = try args.string("means")
+        guard let source = AblationSource(rawValue: name) else {
+            throw RuntimeError("\(function): means must be \"discovery\" (the values the circuit was found with) or \"data\" (computed on the data it runs on), got \"\(name)\"")
+        }
+        return source
     }
 
     /// The circuits of a list argument, or an error naming the first element that is not one.

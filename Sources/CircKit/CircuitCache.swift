@@ -7,11 +7,14 @@ import Randomness
 /// Where discovered circuits are kept: `$CIRC_CACHE/circuits/<hash of every input>.safetensors`,
 /// the engine's `Numerics.version` among the inputs.
 enum CircuitCache {
+    /// What an entry holds: 2 since circuits carry their ablation values and held-out checks.
+    static let fileVersion = 2
+
     /// The entry for a model, task and discovery parameters; nil without `$CIRC_CACHE` or `$HOME`.
     static func path(model: String, task: String, parameters: [String: String]) -> String? {
         let environment = ProcessInfo.processInfo.environment
         guard let folder = environment["CIRC_CACHE"] ?? environment["HOME"].map({ $0 + "/.cache/circ" }) else { return nil }
-        let key = ([model, task, "numerics=\(Numerics.version)"] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "|")
+        let key = ([model, task, "numerics=\(Numerics.version)", "file=\(fileVersion)"] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "|")
         var hash = FNV1a()
         hash.add(key.utf8)
         return "\(folder)/circuits/\(hash.hex).safetensors"

@@ -5,8 +5,10 @@ import Transformer
 
 /// Running circuits: evaluation records, predictions, and the cross-task matrix.
 enum CircuitRuns {
-    /// `{accuracy, faithfulness, kl, kept, n}` of a model (faithfulness 1) or a circuit on examples.
-    static func evaluate(_ target: Value, samples: [Sample], ablation: DiscoveryOptions.Ablation? = nil, _ context: CallContext) throws -> Value {
+    /// `{accuracy, faithfulness, kl, kept, n}` of a model (faithfulness 1) or a circuit on examples,
+    /// with `examples` (`{src, tgt, out, correct}` per sample) when `perExample` is set.
+    static func evaluate(_ target: Value, samples: [Sample], ablation: DiscoveryOptions.Ablation? = nil, means: AblationSource,
+                         perExample: Bool = false, _ context: CallContext) throws -> Value {
         var (model, circuit) = try modelAndCircuit(target)
         if let ablation, let original = circuit {
             guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
@@ -16,32 +18,45 @@ enum CircuitRuns {
         var scoring: (data: ScoringData, instance: CircuitInstance)?
         if let circuit {
             let data = try ScoringData.shared(samples, model: model)
-            scoring = (data, data.instance(of: circuit, on: model.model))
+            scoring = (data, data.instance(of: circuit, on: model.model, source: means))
         }
         let examples = try scoring?.data.examples ?? Training.encode(samples, model: model)
         let instance = scoring?.instance
         let progress = ProgressBar(title: "eval", total: examples.count, unit: "samples")
-        var correct = 0, done = 0
+        var outputs: [[Int32]] = []
         for start in stride(from: 0, to: examples.count, by: 256) {
             if context.isInterrupted { throw RuntimeError("interrupted") }
             let chunk = Array(examples[start..<min(examples.count, start + 256)])
-            let outputs = Evaluation.decode(model: instance?.model ?? model.model, sources: chunk.map(\.source), masks: instance?.masks)
-            correct += zip(outputs, chunk).filter { $0 == $1.target }.count
-            done += chunk.count
-            progress.update(done, String(format: "accuracy %.4f", Double(correct) / Double(done)))
+            outputs += Evaluation.decode(model: instance?.model ?? model.model, sources: chunk.map(\.source), masks: instance?.masks)
+            let correct = zip(outputs, examples).filter { $0 == $1.target }.count
+            progress.update(outputs.count, String(format: "accuracy %.4f", Double(correct) / Double(outputs.count)))
         }
+        let correct = zip(outputs, examples).map { $0 == $1.target }
         let score = scoring.map { CircuitScore.evaluate($0.instance, on: $0.data.reference) }
-        progress.finish("eval: \(correct)/\(examples.count) exact")
-        return .record(Record([("accuracy", .number(Double(correct) / Double(max(1, examples.count)))),
-                               ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
-                               ("kept", .number(circuit?.keptFraction ?? 1)), ("n", .number(Double(examples.count)))]))
+        progress.finish("eval: \(correct.filter { $0 }.count)/\(examples.count) exact")
+        var fields: [(name: String, value: Value)] = [
+            ("accuracy", .number(Double(correct.filter { $0 }.count) / Double(max(1, examples.count)))),
+            ("faithfulness", .number(score?.faithfulness ?? 1)), ("kl", .number(score?.kl ?? 0)),
+            ("kept", .number(circuit?.keptFraction ?? 1)), ("n", .number(Double(examples.count)))]
+        if perExample {
+            fields.append(("examples", .list(samples.indices.map { i in
+                .record(Record([("src", .string(samples[i].source)), ("tgt", .string(samples[i].target)),
+                                ("out", .string(model.decodeTarget(outputs[i]))), ("correct", .bool(correct[i]))]))
+            })))
+        }
+        return .record(Record(fields))
     }
 
-    /// The greedy output of a model or circuit for one source.
-    static func predict(_ target: Value, source: String) throws -> String {
+    /// The greedy output of a model or circuit for one source; a circuit runs with its own ablation
+    /// values (`means` .discovery), or with values computed on this input and the model's own output.
+    static func predict(_ target: Value, source: String, means: AblationSource) throws -> String {
         let (model, circuit) = try modelAndCircuit(target)
         let ids = try model.encodeSource(source)
-        let instance = try circuit.map { $0.instance(for: model.model, examples: try ablationExamples($0, model: model)) }
+        let instance = circuit.map { circuit -> CircuitInstance in
+            guard circuit.needsDataValues(means) else { return circuit.instance(for: model.model, examples: [], source: means) }
+            let output = Evaluation.decode(model: model.model, sources: [ids]).first ?? []
+            return circuit.instance(for: model.model, examples: [Example(source: ids, target: output)], source: .data)
+        }
         return model.decodeTarget(Evaluation.decode(model: instance?.model ?? model.model, sources: [ids], masks: instance?.masks).first ?? [])
     }
 
@@ -53,29 +68,24 @@ enum CircuitRuns {
         }
     }
 
-    /// Data for a circuit's mean ablation outside evaluation: 200 training samples of each task its name mentions.
-    static func ablationExamples(_ circuit: Circuit, model: ModelValue) throws -> [Example] {
-        let words = circuit.task.split(whereSeparator: { !$0.isLetter && $0 != "_" }).map(String.init)
-        let tasks = words.compactMap { try? PCFGTask(name: $0) }
-        return try Training.encode(try tasks.flatMap { task in try bridge { () throws(PCFGError) in try task.samples(split: .train).prefix(200) } }, model: model)
-    }
-
     /// Circuit i on task j's test data (or dataset j), faithfulness scored where task i's output for the
     /// same arguments differs from task j's (all positions when the tasks take different arguments,
-    /// and on datasets).
-    static func crossMatrix(_ circuits: [CircuitValue], tasks: [Value], n: Int, _ context: CallContext) throws -> Value {
+    /// and on datasets), with the tokens each cell rests on (none: the cell is NaN).
+    static func crossMatrix(_ circuits: [CircuitValue], tasks: [Value], n: Int?, means: AblationSource, labels: [String], _ context: CallContext) throws -> Value {
         let columns = try tasks.map { value -> (label: String, task: PCFGTask?, samples: [Sample]) in
             switch value {
             case .string(let name):
                 let task = try bridge { () throws(PCFGError) in try PCFGTask(name: name) }
-                return (task.name, task, Array(try bridge { () throws(PCFGError) in try task.samples(split: .test) }.prefix(n)))
-            case .native(let data as DatasetValue): return (data.name, nil, Array(data.samples.prefix(n)))
+                return (task.name, task, try Training.firstSamples(value, n: n, usual: 200, split: .test, "cross"))
+            case .native(let data as DatasetValue):
+                return (data.name, nil, try Training.firstSamples(value, n: n, usual: 200, split: .test, "cross"))
             default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
             }
         }
         // Column by column, so the encoded data, the base model's distributions and the ablation
         // values on it are computed once per model for all the circuits.
         var values = [[Double]](repeating: [Double](repeating: 0, count: columns.count), count: circuits.count)
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: columns.count), count: circuits.count)
         for (j, column) in columns.enumerated() {
             for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
@@ -88,15 +98,18 @@ enum CircuitRuns {
                         differing[example.source] = try model.encodeTarget(other.joined(separator: " "))
                     }
                 }
-                let score = CircuitScore.evaluate(data.instance(of: circuit, on: model.model), on: data.reference) { example, position in
+                let score = CircuitScore.evaluate(data.instance(of: circuit, on: model.model, source: means), on: data.reference) { example, position in
                     guard let other = differing[example.source] else { return true }
-                    return position >= other.count || position >= example.target.count || other[position] != example.target[position]
+                    // Each output ends with EOS: a position counts where the tokens differ, or where one has ended and the other not.
+                    func token(_ ids: [Int32]) -> Int32 { position < ids.count ? ids[position] : position == ids.count ? Vocabulary.eos : -1 }
+                    return token(other) != token(example.target)
                 }
                 values[i][j] = score.faithfulness
+                counts[i][j] = score.tokens
             }
         }
         return .native(MatrixValue(title: "cross-task faithfulness (rows: circuits, columns: task data)",
-                                   rows: circuits.map(\.circuit.task), columns: columns.map(\.label), values: values))
+                                   rows: labels, columns: columns.map(\.label), values: values, counts: counts))
     }
 
     /// Task `own` applied to the letter arguments of a source expression, when it takes as many.

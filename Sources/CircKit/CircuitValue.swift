@@ -30,7 +30,12 @@ public final class CircuitValue: NativeObject, Figure {
         return lines.joined(separator: "\n")
     }
 
-    public var fieldNames: [String] { ["task", "kept", "blocks", "units", "nodes", "modules", "curve", "params", "model"] }
+    public var fieldNames: [String] { ["task", "kept", "blocks", "units", "nodes", "modules", "curve", "params", "warnings", "model"] }
+
+    /// The warnings discovery recorded for a circuit.
+    static func warnings(of circuit: Circuit) -> [String] {
+        circuit.parameters["warnings"].map { $0.split(separator: "\n").map(String.init) } ?? []
+    }
 
     /// A bar per block: the share of its units (or weights) the circuit keeps.
     var svg: String {
@@ -65,7 +70,11 @@ public final class CircuitValue: NativeObject, Figure {
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
         case "params":
-            return .record(Record(c.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+            // Numbers as numbers; the warnings have a field of their own.
+            return .record(Record(c.parameters.filter { $0.key != "warnings" }.sorted { $0.key < $1.key }.map { entry in
+                (entry.key, Double(entry.value).map { Value.number($0) } ?? .string(entry.value))
+            }))
+        case "warnings": return .list(Self.warnings(of: c).map { .string($0) })
         default: return nil
         }
     }

@@ -13,18 +13,9 @@ public final class DiffValue: NativeObject, Figure {
 
     /// The difference of two circuits of one model.
     public init(_ a: CircuitValue, _ b: CircuitValue) throws {
-        labels = Self.labels(a.circuit, b.circuit)
+        let names = CircuitLabels.distinct([a, b])
+        labels = names[0].hasSuffix(" #1") ? ("a", "b") : (names[0], names[1])
         do { blocks = try a.circuit.difference(b.circuit) } catch { throw RuntimeError("diff: \(error.description)") }
-    }
-
-    /// The legend's names: the tasks; for two circuits of one task, each with its discovery method
-    /// (`copy (auto)`), or `a` and `b` when that does not tell them apart either.
-    static func labels(_ a: Circuit, _ b: Circuit) -> (a: String, b: String) {
-        guard a.task == b.task else { return (a.task, b.task) }
-        if let first = a.parameters["method"], let second = b.parameters["method"], first != second {
-            return ("\(a.task) (\(first))", "\(b.task) (\(second))")
-        }
-        return ("a", "b")
     }
 
     public var typeName: String { "diff" }

@@ -34,7 +34,8 @@ enum Discovering {
         }
         let ablation = try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "discover")
         options.ablation = level == .weight ? .zero : ablation
-        let n = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
+        let requested = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
+        let n = args["n"] == .null ? min(requested, data.count) : Warnings.clamp(requested, to: data.count, "discover", what: data.description)
         if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
         if args["steps"] != .null { options.stepsPerEpoch = try args.integer("steps", min: 1) }
         options.seed = UInt64(try args.integer("seed", min: 0))
@@ -59,17 +60,20 @@ enum Discovering {
         }
         let useCache = args["cache"] == .bool(true)
         let cachePath = CircuitCache.path(model: model.fingerprint, task: taskName, parameters: parameters)
-        if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: taskName) { return .native(CircuitValue(cached, model: model)) }
+        if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: taskName) {
+            for warning in CircuitValue.warnings(of: cached) { Warnings.emit("discover \(taskName)", warning) }
+            return .native(CircuitValue(cached, model: model))
+        }
         if let path = model.path { parameters["model_path"] = path }
         let examples = try Training.encode(data.training(n), model: model)
-        let circuit: Circuit?
+        let found: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
         do {
             switch (level, method) {
             case (.node, .cs):
                 let heldOut = try progressReference(data, model: model)
-                circuit = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                found = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
                     report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: heldOut).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
@@ -88,13 +92,13 @@ enum Discovering {
                     progress.phase("discover \(taskName): sparsifying", done: epoch.epoch + 1, total: options.epochs, unit: "epochs",
                                    detail: String(format: "loss %.4f kept %.3f", epoch.loss, epoch.kept))
                 }
-                circuit = try WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
+                found = try WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
                                                         observer: observer, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
             case (.weight, _):
                 let heldOut = try progressReference(data, model: model)
-                circuit = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                found = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
                     report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: heldOut).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
@@ -102,16 +106,19 @@ enum Discovering {
                 }
             }
         } catch let error as NonFiniteLoss {
-            progress.finish("discover: stopped at step \(error.step); no circuit was bound")
+            progress.clear()
             let cause = options.lambda >= 1 ? "lambda \(options.lambda) is likely too large" : "lr \(options.learningRate) is likely too large"
             throw RuntimeError("discover: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)): \(cause); no circuit was bound")
         }
-        guard let circuit else {
-            progress.finish("discover: stopped; no circuit was bound")
+        guard let found else {
+            progress.clear()
             throw RuntimeError("interrupted: discovery stopped; no circuit was bound")
         }
-        progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%)", taskName, method.rawValue, circuit.keptCount, circuit.kept.count,
-                               level == .node ? "units" : "weights", circuit.keptFraction * 100))
+        let circuit = try DiscoveryChecks.checked(found, data: data, examples: examples, model: model, batch: options.batchSize)
+        progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%), held-out faithfulness %.4f", taskName, method.rawValue, circuit.keptCount,
+                               circuit.kept.count, level == .node ? "units" : "weights", circuit.keptFraction * 100,
+                               Double(circuit.parameters["held_out_faithfulness"] ?? "") ?? .nan))
+        for warning in CircuitValue.warnings(of: circuit) { Warnings.emit("discover \(taskName)", warning) }
         if useCache, let cachePath { CircuitCache.write(circuit, to: cachePath) }
         return .native(CircuitValue(circuit, model: model))
     }
@@ -182,6 +189,15 @@ struct DiscoveryData {
 
     /// The first n samples discovery learns from.
     func training(_ n: Int) -> [Sample] { Array(samples.prefix(n)) }
+
+    /// How many samples there are to learn from.
+    var count: Int { samples.count }
+
+    /// What the data is, for messages: `copy's train split` or `dataset NAME`.
+    var description: String { task == nil ? "dataset \(name)" : "\(name)'s train split" }
+
+    /// Whether the progress samples are training samples too (a dataset too small to hold out any).
+    func progressOverlapsTraining(_ n: Int) -> Bool { task == nil && samples.count - n < 64 }
 
     /// Samples scored in the progress line: a task's first 64 test samples, a dataset's last 64.
     func progressSamples() throws -> [Sample] {

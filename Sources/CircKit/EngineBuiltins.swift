@@ -18,17 +18,21 @@ enum EngineBuiltins {
                            doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), saving the model to out after each epoch and scoring exact match on the first 500 samples of validation. The whole run (weights, AdamW moments, position, seeds) goes to out.checkpoint every checkpoint_every seconds, at each epoch's end and on Ctrl-C; resume=true goes on from it bit for bit, as if the run had not stopped.") { args, context in
                 try Training.run(args, context)
             },
-            NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string)], returns: "string",
-                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression, up to EOS. As in the reference's greedy search, PAD ends it too; PAD and SOS are shown as <pad> and <sos>, and eval counts an output holding them as wrong.") { args, _ in
-                .string(try CircuitRuns.predict(args[0], source: try args.string(1)))
+            NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string), CircuitBuiltins.meansParameter],
+                           returns: "string",
+                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression, up to EOS. A circuit runs with the ablation values it was discovered with; means=\"data\" computes them on this input and the model's own output. As in the reference's greedy search, PAD ends it too; PAD and SOS are shown as <pad> and <sos>, and eval counts an output holding them as wrong.") { args, _ in
+                .string(try CircuitRuns.predict(args[0], source: try args.string(1), means: try CircuitBuiltins.meansArgument(args, "predict")))
             },
             NativeFunction("eval", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("data", .oneOf([.string, .native("dataset")])),
-                                    Parameter("n", .number, default: .number(1000)),
-                                    Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue))], returns: "record",
-                           doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (first n samples); ablation= rescores a circuit with mean, zero or resample ablation instead of its own.") { args, context in
+                                    Parameter("n", .number, default: .null),
+                                    Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue)),
+                                    CircuitBuiltins.meansParameter, Parameter("per_example", .bool, default: .bool(false))], returns: "record",
+                           doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (its first n samples; 1000 unless n is given, and an n above what the data holds uses all of it, with a warning). A circuit runs with the ablation values it was discovered with (a union with its left operand's); means=\"data\" computes them on the evaluated samples instead; ablation= rescores it with mean, zero or resample ablation computed on them. per_example=true adds examples: a {src, tgt, out, correct} record per sample.") { args, context in
                 let ablation = args["ablation"] == .null ? nil : try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "eval")
-                return try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)),
-                                                ablation: ablation, context)
+                return try CircuitRuns.evaluate(args[0], samples: try Training.firstSamples(args[1], n: args["n"] == .null ? nil : try args.integer(2, name: "n", min: 1),
+                                                                                 usual: 1000, split: .test, "eval"),
+                                                ablation: ablation, means: try CircuitBuiltins.meansArgument(args, "eval"),
+                                                perExample: args["per_example"] == .bool(true), context)
             },
             NativeFunction("save", [Parameter("x", .oneOf([.native("model"), .native("circuit")])), Parameter("path", .string)], returns: "nil",
                            doc: "Writes a model or a circuit to a .safetensors file atomically.") { args, _ in

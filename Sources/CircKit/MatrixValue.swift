@@ -13,16 +13,23 @@ public final class MatrixValue: NativeObject, Figure {
     public let values: [[Double]]
     /// What the numbers are, for titles.
     public let title: String
+    /// For scores: the tokens each cell was scored on, rows × columns (nil for other matrices).
+    public let counts: [[Int]]?
+    /// Cells scored on fewer tokens than this are marked as resting on too little.
+    public static let fewTokens = 50
 
-    /// A matrix.
-    public init(title: String, rows: [String], columns: [String], values: [[Double]]) {
-        self.title = title; self.rows = rows; self.columns = columns; self.values = values
+    /// A matrix, with the token count of each cell when its values are scores.
+    public init(title: String, rows: [String], columns: [String], values: [[Double]], counts: [[Int]]? = nil) {
+        self.title = title; self.rows = rows; self.columns = columns; self.values = values; self.counts = counts
     }
+
+    /// Whether cell (i, j) was scored on fewer than `fewTokens` tokens.
+    func isThin(_ i: Int, _ j: Int) -> Bool { (counts?[i][j]).map { $0 < Self.fewTokens } ?? false }
 
     public var typeName: String { "matrix" }
     public var count: Int? { values.count }
     public func element(at index: Int) throws -> Value { .list(values[index].map { .number($0) }) }
-    public var fieldNames: [String] { ["rows", "columns", "values", "svg", "csv"] }
+    public var fieldNames: [String] { ["rows", "columns", "values", "counts", "svg", "csv"] }
 
     private static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
 
@@ -33,12 +40,15 @@ public final class MatrixValue: NativeObject, Figure {
             s.count >= width ? String(s.prefix(width - 2)) + "… " : s.padding(toLength: width, withPad: " ", startingAt: 0)
         }
         var lines = [title, fit("", labelWidth) + columns.map { fit($0, cellWidth) }.joined()]
-        for (label, row) in zip(rows, values) {
-            let cells = row.map { v -> String in
+        for (i, (label, row)) in zip(rows, values).enumerated() {
+            let cells = row.enumerated().map { j, v -> String in
                 let shade = Self.shades[max(0, min(4, Int((v.isFinite ? v : 0) * 4 + 0.5)))]
-                return fit(String(repeating: shade, count: 2) + String(format: "%.2f", v), cellWidth)
+                return fit(String(repeating: shade, count: 2) + (v.isNaN ? "  – " : String(format: "%.2f", v)) + (isThin(i, j) ? "*" : ""), cellWidth)
             }
             lines.append(fit(label, labelWidth) + cells.joined())
+        }
+        if values.indices.contains(where: { i in values[i].indices.contains { isThin(i, $0) } }) {
+            lines.append("* scored on fewer than \(Self.fewTokens) tokens (.counts has each cell's count; – none)")
         }
         return lines.joined(separator: "\n")
     }
@@ -48,6 +58,7 @@ public final class MatrixValue: NativeObject, Figure {
         case "rows": return .list(rows.map { .string($0) })
         case "columns": return .list(columns.map { .string($0) })
         case "values": return .list(values.map { .list($0.map { .number($0) }) })
+        case "counts": return counts.map { .list($0.map { .list($0.map { .number(Double($0)) }) }) } ?? .null
         case "svg":
             return .builtin(NativeFunction("svg", [Parameter("path", .string)], returns: "nil", doc: "Writes the matrix as an SVG heatmap.") { args, _ in
                 try self.write(self.svg, to: try args.string(0))
@@ -86,17 +97,28 @@ public final class MatrixValue: NativeObject, Figure {
         }
     }
 
-    /// Comma-separated, with a header row of column labels.
+    /// Comma-separated with full labels: a header row of column labels, or, for scores, one line
+    /// per cell (`row,column,value,tokens`).
     var csv: String {
-        ([([""] + columns).joined(separator: ",")] + zip(rows, values).map { label, row in
-            ([label] + row.map { String($0) }).joined(separator: ",")
+        func field(_ text: String) -> String {
+            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        if let counts {
+            return (["row,column,value,tokens"] + rows.indices.flatMap { i in
+                columns.indices.map { j in [field(rows[i]), field(columns[j]), values[i][j].isNaN ? "" : String(values[i][j]), String(counts[i][j])].joined(separator: ",") }
+            }).joined(separator: "\n") + "\n"
+        }
+        return ([([""] + columns).map(field).joined(separator: ",")] + zip(rows, values).map { label, row in
+            ([field(label)] + row.map { String($0) }).joined(separator: ",")
         }).joined(separator: "\n") + "\n"
     }
 
     /// A heatmap: cells shaded white → blue by value in [0, 1], labels, numbers and a colour bar.
     var svg: String {
-        let cell = 48, left = 170, top = 150, bar = 16
-        let width = left + cell * columns.count + 90, height = top + cell * rows.count + 30
+        // Room for the longest row label at about 6.5 px a character.
+        let cell = 48, left = max(170, 12 + (rows.map(\.count).max() ?? 0) * 13 / 2), top = 150, bar = 16
+        let thin = values.indices.contains { i in values[i].indices.contains { isThin(i, $0) } }
+        let width = left + cell * columns.count + 90, height = top + cell * rows.count + (thin ? 50 : 30)
         func colour(_ v: Double) -> String {
             let t = max(0, min(1, v.isFinite ? v : 0))
             return String(format: "rgb(%d,%d,%d)", Int(255 - 222 * t), Int(255 - 153 * t), Int(255 - 75 * t))
@@ -113,7 +135,7 @@ public final class MatrixValue: NativeObject, Figure {
             for (j, v) in values[i].enumerated() {
                 let x = left + j * cell
                 out += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cell)\" height=\"\(cell)\" fill=\"\(colour(v))\" stroke=\"white\"/>"
-                out += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" fill=\"\(v > 0.6 ? "white" : "black")\">\(String(format: "%.2f", v))</text>\n"
+                out += "<text x=\"\(x + cell / 2)\" y=\"\(y + cell / 2 + 4)\" text-anchor=\"middle\" fill=\"\(v > 0.6 ? "white" : "black")\">\(v.isNaN ? "–" : String(format: "%.2f", v))\(isThin(i, j) ? "*" : "")</text>\n"
             }
         }
         let barX = left + cell * columns.count + 20
@@ -121,7 +143,9 @@ public final class MatrixValue: NativeObject, Figure {
             let v = 1 - Double(k) / 9
             out += "<rect x=\"\(barX)\" y=\"\(top + k * bar)\" width=\"\(bar)\" height=\"\(bar)\" fill=\"\(colour(v))\"/>\n"
         }
-        out += "<text x=\"\(barX + bar + 4)\" y=\"\(top + 10)\">1</text><text x=\"\(barX + bar + 4)\" y=\"\(top + 10 * bar)\">0</text>\n</svg>\n"
+        out += "<text x=\"\(barX + bar + 4)\" y=\"\(top + 10)\">1</text><text x=\"\(barX + bar + 4)\" y=\"\(top + 10 * bar)\">0</text>\n"
+        if thin { out += "<text x=\"10\" y=\"\(height - 10)\">* scored on fewer than \(Self.fewTokens) tokens</text>\n" }
+        out += "</svg>\n"
         return out
     }
 }

@@ -38,7 +38,8 @@ enum PCFGBuiltins {
                            doc: "The isolated-function or composite task's data: size samples from seed, split 0.8/0.2; the first n of the split. Given a list of {src, tgt} records instead of a task, the dataset of those samples (the first n), called name (default \"records\").") { args, _ in
                 if case .list(let items) = args[0] {
                     let data = try DatasetValue.fromRecords(items)
-                    let samples = args[1] == .null ? data.samples : Array(data.samples.prefix(try args.integer(1, name: "n", min: 0)))
+                    let samples = args[1] == .null ? data.samples
+                        : Array(data.samples.prefix(Warnings.clamp(try args.integer(1, name: "n", min: 0), to: data.samples.count, "dataset", what: "the list")))
                     return .native(DatasetValue(name: args[5] == .null ? data.name : try args.string(5), split: data.split, samples: samples))
                 }
                 let name = try args.string(0)
@@ -50,7 +51,9 @@ enum PCFGBuiltins {
                 guard size <= maxSamples else { throw RuntimeError("dataset: size \(size) is more than \(maxSamples) samples") }
                 let seed = UInt64(try args.integer(2, name: "seed", min: 0))
                 var samples = try bridge { () throws(PCFGError) in try parsed.samples(split: split, size: size, seed: seed) }
-                if args[1] != .null { samples = Array(samples.prefix(try args.integer(1, name: "n", min: 0))) }
+                if args[1] != .null {
+                    samples = Array(samples.prefix(Warnings.clamp(try args.integer(1, name: "n", min: 0), to: samples.count, "dataset", what: "\(parsed.name)'s \(split.rawValue) split")))
+                }
                 return .native(DatasetValue(name: parsed.name, split: split.rawValue, samples: samples))
             },
             NativeFunction("generate", [Parameter("n", .number), Parameter("seed", .number, default: .number(1)),

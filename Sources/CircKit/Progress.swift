@@ -63,6 +63,13 @@ public final class ProgressBar {
         update(done, detail)
     }
 
+    /// Ends the bar without a line of its own (the error thrown after it says what happened).
+    public func clear() {
+        if let observer = Self.observer { return observer("", total, total, true) }
+        if isDrawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        isDrawn = false
+    }
+
     /// Ends the bar with a final message line.
     public func finish(_ message: String) {
         if let observer = Self.observer { return observer(message, total, total, true) }

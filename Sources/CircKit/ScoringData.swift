@@ -48,9 +48,10 @@ final class ScoringData {
     nonisolated(unsafe) private(set) static var recent: [ScoringData] = []
     private static let lock = NSLock()
 
-    /// The circuit ready to run on these samples; a node circuit ablating like the others of its kind.
-    func instance(of circuit: Circuit, on model: TransformerModel) -> CircuitInstance {
-        guard circuit.level == .node else { return circuit.instance(for: model, examples: examples) }
+    /// The circuit ready to run on these samples: with its own ablation values (`source` .discovery,
+    /// when it carries them), else ablating like the other circuits of its kind scored on this data.
+    func instance(of circuit: Circuit, on model: TransformerModel, source: AblationSource) -> CircuitInstance {
+        guard circuit.needsDataValues(source) else { return circuit.instance(for: model, examples: examples, source: source) }
         let template = templates[circuit.ablation] ?? (circuit.ablation == .mean ? reference.meanAblation(model.config)
                                                        : Circuit.ablationTemplate(circuit.ablation, model: model, examples: examples))
         templates[circuit.ablation] = .some(template)

@@ -80,7 +80,7 @@ enum Training {
             }, shouldStop: { context.isInterrupted }, onEpoch: { report in
                 if report.stopped {
                     try saveCheckpoint()
-                    progress.finish("train: stopped in epoch \(report.epoch + 1) at step \(trainer.position.step); the run is saved in \(checkpointPath)")
+                    progress.clear()
                     throw RuntimeError("interrupted: training stopped at step \(trainer.position.step); train(..., resume=true) with the same arguments goes on from \(checkpointPath)")
                 }
                 var fields: [(name: String, value: Value)] = [("epoch", .number(Double(report.epoch + 1))), ("loss", .number(roundTo(report.loss, 4)))]
@@ -152,6 +152,20 @@ enum Training {
         default: throw RuntimeError("expected a dataset, a task name or a data file, got \(data.typeName)")
         }
         return limit.map { Array(samples.prefix($0)) } ?? samples
+    }
+
+    /// The first n samples of a data argument: an n given by the caller is clamped (with a warning
+    /// from `function`) to what the data holds; nil takes up to `usual` without a word.
+    static func firstSamples(_ data: Value, n: Int?, usual: Int, split: PCFGTask.Split, _ function: String) throws -> [Sample] {
+        let all = try samples(data, split: split, limit: nil)
+        guard let n else { return Array(all.prefix(usual)) }
+        let what: String
+        switch data {
+        case .string(let name) where !name.contains("/") && !name.contains("."): what = "\(name)'s \(split.rawValue) split"
+        case .native(let dataset as DatasetValue): what = "dataset \(dataset.name)"
+        default: what = "the data"
+        }
+        return Array(all.prefix(Warnings.clamp(n, to: all.count, function, what: what)))
     }
 
     /// Samples as token ids in the model's vocabularies; an unknown token is an error naming the sample.

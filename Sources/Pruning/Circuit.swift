@@ -32,24 +32,34 @@ public struct Circuit: Sendable, Equatable {
     public let parameters: [String: String]
     /// Loss and kept fraction per epoch.
     public let curve: [DiscoveryEpoch]
+    /// The values masked-out units took during discovery (node circuits of mean or resample
+    /// ablation); nil when the circuit carries none: it then runs with values computed on its data.
+    public let ablationValues: AblationValues?
 
     /// A circuit.
     public init(model: String, names: [String], sizes: [Int], kept: [Bool], level: Level = .node, ablation: DiscoveryOptions.Ablation,
-                task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = []) {
+                task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = [], ablationValues: AblationValues? = nil) {
         self.model = model; self.names = names; self.sizes = sizes; self.kept = kept; self.level = level
         self.ablation = ablation; self.task = task; self.parameters = parameters; self.curve = curve
+        self.ablationValues = level == .node && ablation != .zero ? ablationValues : nil
     }
 
-    /// The circuit of binarised node masks.
+    /// The circuit of binarised node masks, carrying the values they ablated to.
     public init(masks: NodeMasks, model: String, ablation: DiscoveryOptions.Ablation, task: String, parameters: [String: String], curve: [DiscoveryEpoch]) {
         self.init(model: model, names: masks.names, sizes: masks.names.map { _ in masks.width }, kept: masks.logits.map { $0 > 0 },
-                  ablation: ablation, task: task, parameters: parameters, curve: curve)
+                  ablation: ablation, task: task, parameters: parameters, curve: curve, ablationValues: AblationValues(masks))
     }
 
     /// The circuit of binarised weight masks.
     public init(masks: WeightMasks, model: String, task: String, parameters: [String: String], curve: [DiscoveryEpoch]) {
         self.init(model: model, names: masks.names, sizes: masks.sizes, kept: masks.logits.map { $0 > 0 }, level: .weight,
                   ablation: .zero, task: task, parameters: parameters, curve: curve)
+    }
+
+    /// The same circuit with other parameters.
+    public func with(parameters: [String: String]) -> Circuit {
+        Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: ablation, task: task, parameters: parameters,
+                curve: curve, ablationValues: ablationValues)
     }
 
     public static func == (a: Circuit, b: Circuit) -> Bool { a.model == b.model && a.level == b.level && a.names == b.names && a.kept == b.kept }
@@ -76,8 +86,11 @@ public struct Circuit: Sendable, Equatable {
         }
         guard names == other.names, sizes == other.sizes else { throw CircuitError(description: "circuits have different block layouts") }
         return Circuit(model: model, names: names, sizes: sizes, kept: zip(kept, other.kept).map(rule), level: level, ablation: ablation,
-                       task: "(\(task) \(symbol) \(other.task))", parameters: modelFile)
+                       task: "(\(task) \(symbol) \(other.task))", parameters: modelFile, ablationValues: ablationValues)
     }
+
+    // Combined circuits run with the left operand's ablation and ablation values, as the paper's
+    // set operations (a copy of the left circuit with new masks) do.
 
     /// Units in either.
     public func union(_ other: Circuit) throws(CircuitError) -> Circuit { try combined(other, "|") { $0 || $1 } }
@@ -90,7 +103,7 @@ public struct Circuit: Sendable, Equatable {
     /// Units not in this.
     public var complement: Circuit {
         Circuit(model: model, names: names, sizes: sizes, kept: kept.map { !$0 }, level: level, ablation: ablation, task: "~\(task)",
-                parameters: modelFile)
+                parameters: modelFile, ablationValues: ablationValues)
     }
 
     /// What a circuit built from this one keeps of its parameters: the model file it belongs to.
@@ -108,9 +121,10 @@ public struct Circuit: Sendable, Equatable {
         return smaller == 0 ? (both == 0 && keptCount == other.keptCount ? 1 : 0) : Double(both) / Double(smaller)
     }
 
-    /// The same circuit, run with another ablation.
+    /// The same circuit, run with another ablation (its own values only when the kind is its own).
     public func ablating(_ kind: DiscoveryOptions.Ablation) -> Circuit {
-        Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: kind, task: task, parameters: parameters, curve: curve)
+        Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: kind, task: task, parameters: parameters, curve: curve,
+                ablationValues: kind == ablation ? ablationValues : nil)
     }
 
     /// A control: as many kept units in each block as this circuit, chosen at random by `seed`.
@@ -124,7 +138,7 @@ public struct Circuit: Sendable, Equatable {
             chosen += (0..<size).map(picked.contains)
         }
         return Circuit(model: model, names: names, sizes: sizes, kept: chosen, level: level, ablation: ablation,
-                       task: "random(\(task), seed \(seed))", parameters: modelFile)
+                       task: "random(\(task), seed \(seed))", parameters: modelFile, ablationValues: ablationValues)
     }
 
     /// Per block: units in both circuits, only in this one, only in the other.
@@ -135,12 +149,18 @@ public struct Circuit: Sendable, Equatable {
 
     // MARK: Running
 
-    /// The circuit ready to run on `model`: node circuits as binary masks ablating to the mean
-    /// activations over `examples`, to zero, or to activations resampled from `examples` (seed 1);
-    /// weight circuits as a copy of the model with the
+    /// The circuit ready to run on `model` over `examples`: a node circuit as binary masks ablating
+    /// to its own values (`source` .discovery, when it carries them) or to values of its ablation kind
+    /// computed on `examples` (resample seed 1); a weight circuit as a copy of the model with the
     /// weights outside the circuit set to zero.
-    public func instance(for model: TransformerModel, examples: [Example]) -> CircuitInstance {
-        instance(for: model, ablatingLike: level == .node ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
+    public func instance(for model: TransformerModel, examples: [Example], source: AblationSource) -> CircuitInstance {
+        if source == .discovery, ablationValues != nil { return instance(for: model, ablatingLike: nil) }
+        return instance(for: model, ablatingLike: level == .node ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
+    }
+
+    /// Whether running with `source` uses values computed on the data (not the circuit's own).
+    public func needsDataValues(_ source: AblationSource) -> Bool {
+        level == .node && ablation != .zero && (source == .data || ablationValues == nil)
     }
 
     /// The masks whose ablation values node circuits of ablation `kind` take on `examples` (nil when
@@ -150,14 +170,19 @@ public struct Circuit: Sendable, Equatable {
         return Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: kind, seed: 1)
     }
 
-    /// The circuit ready to run on `model`, a node circuit ablating like `template` (nil: to zero).
+    /// The circuit ready to run on `model`, a node circuit ablating like `template`, else to its own
+    /// values, else to zero.
     public func instance(for model: TransformerModel, ablatingLike template: NodeMasks?) -> CircuitInstance {
         switch level {
         case .node:
             let masks = NodeMasks(config: model.config, initial: 1)
             masks.logits = kept.map { $0 ? 1 : -1 }
             masks.isBinary = true
-            if let template { masks.ablate(like: template) }
+            if let template {
+                masks.ablate(like: template)
+            } else if let ablationValues, ablationValues.constants.count == masks.ablation.count {
+                (masks.ablation, masks.donors) = (ablationValues.constants, ablationValues.donors)
+            }
             return CircuitInstance(model: model, masks: masks)
         case .weight:
             let masks = WeightMasks(parameters: model.parameters, initial: 1)
@@ -172,7 +197,11 @@ public struct Circuit: Sendable, Equatable {
     /// The format tag of circuit files.
     public static let format = "circ-circuit-1"
 
-    /// Writes the circuit as safetensors: one 0/1 tensor per block, the rest in metadata.
+    /// Tensor-name prefixes of the ablation values in a circuit file.
+    static let constantsPrefix = "ablation_values.", donorsPrefix = "ablation_donors."
+
+    /// Writes the circuit as safetensors: one 0/1 tensor per block, its ablation values per block
+    /// (`ablation_values.<block>`, and `ablation_donors.<block>` rows × width for resample), the rest in metadata.
     public func save(to path: String) throws {
         var metadata = parameters.mapValues { $0 }
         metadata["format"] = Self.format
@@ -183,10 +212,24 @@ public struct Circuit: Sendable, Equatable {
         metadata["blocks"] = names.joined(separator: ",")
         metadata["curve"] = curve.map { "\($0.epoch) \($0.loss) \($0.kept)" }.joined(separator: ";")
         metadata["parameters"] = String(decoding: try JSONSerialization.data(withJSONObject: parameters, options: [.sortedKeys]), as: UTF8.self)
-        let values = kept.map { Float($0 ? 1 : 0) }
-        try values.withUnsafeBufferPointer { buffer in
-            let tensors = zip(names.indices, offsets).map { b, start in
-                SafeTensors.Tensor(name: names[b], shape: [sizes[b]], values: UnsafeBufferPointer(rebasing: buffer[start..<(start + sizes[b])]))
+        if let donors = ablationValues?.donors { metadata["donor_seed"] = String(donors.seed) }
+        // Every tensor's values in one buffer, so that the views stay valid while the file is written.
+        var buffer = kept.map { Float($0 ? 1 : 0) }
+        var views: [(name: String, shape: [Int], start: Int)] = zip(names.indices, offsets).map { (names[$0], [sizes[$0]], $1) }
+        if let values = ablationValues {
+            let width = sizes.first ?? 0
+            for b in names.indices {
+                views.append((Self.constantsPrefix + names[b], [width], buffer.count))
+                buffer += values.constants[(b * width)..<((b + 1) * width)]
+            }
+            for (b, pool) in (values.donors?.values ?? []).enumerated() where b < names.count {
+                views.append((Self.donorsPrefix + names[b], [pool.count / max(1, width), width], buffer.count))
+                buffer += pool
+            }
+        }
+        try buffer.withUnsafeBufferPointer { all in
+            let tensors = views.map { view in
+                SafeTensors.Tensor(name: view.name, shape: view.shape, values: UnsafeBufferPointer(rebasing: all[view.start..<(view.start + view.shape.reduce(1, *))]))
             }
             try SafeTensors.write(tensors, metadata: metadata, to: path)
         }
@@ -201,8 +244,9 @@ public struct Circuit: Sendable, Equatable {
             throw fail("metadata lacks model, task or ablation")
         }
         guard let level = Level(rawValue: m["level"] ?? "node") else { throw fail("unknown level '\(m["level"] ?? "")'") }
-        let names = m["blocks"].map { $0.split(separator: ",").map(String.init) } ?? file.tensors.keys.sorted { blockOrder($0) < blockOrder($1) }
-        guard Set(names) == Set(file.tensors.keys), Set(names).count == names.count else { throw fail("its block list does not match its tensors") }
+        let maskTensors = file.tensors.keys.filter { !$0.hasPrefix(constantsPrefix) && !$0.hasPrefix(donorsPrefix) }
+        let names = m["blocks"].map { $0.split(separator: ",").map(String.init) } ?? maskTensors.sorted { blockOrder($0) < blockOrder($1) }
+        guard Set(names) == Set(maskTensors), Set(names).count == names.count else { throw fail("its block list does not match its tensors") }
         var kept: [Bool] = [], sizes: [Int] = []
         for name in names {
             guard let entry = file.tensors[name], entry.shape.count == 1, let size = entry.shape.first, size > 0 else {
@@ -219,7 +263,26 @@ public struct Circuit: Sendable, Equatable {
             guard parts.count == 3, let e = Int(parts[0]), let l = Double(parts[1]), let k = Double(parts[2]) else { return nil }
             return DiscoveryEpoch(epoch: e, loss: l, kept: k)
         }
-        return Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: ablation, task: task, parameters: parameters, curve: curve)
+        return Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: ablation, task: task, parameters: parameters, curve: curve,
+                       ablationValues: try storedAblationValues(file, names: names, sizes: sizes, fail))
+    }
+
+    /// The ablation values a circuit file holds: all blocks' constants (and donors with their seed), or none.
+    private static func storedAblationValues(_ file: SafeTensors.File, names: [String], sizes: [Int], _ fail: (String) -> CheckpointError) throws(CheckpointError) -> AblationValues? {
+        guard names.contains(where: { file.tensors[constantsPrefix + $0] != nil }) else { return nil }
+        var constants: [Float] = [], pools: [[Float]] = []
+        for (name, size) in zip(names, sizes) {
+            guard let entry = file.tensors[constantsPrefix + name], entry.shape == [size] else { throw fail("ablation values of block '\(name)' are missing or not \(size) long") }
+            constants += file.data[entry.offset..<(entry.offset + size)]
+            if let pool = file.tensors[donorsPrefix + name] {
+                guard pool.shape.count == 2, pool.shape[1] == size, pool.shape[0] > 0 else { throw fail("donors of block '\(name)' are not rows × \(size)") }
+                pools.append(Array(file.data[pool.offset..<(pool.offset + pool.shape[0] * size)]))
+            }
+        }
+        guard pools.isEmpty || pools.count == names.count, constants.allSatisfy(\.isFinite) else { throw fail("its ablation values are incomplete or not finite") }
+        let donors = pools.isEmpty ? nil : DonorPool(values: pools, rows: pools.map { $0.count / (sizes.first ?? 1) }.min() ?? 1,
+                                                       seed: UInt64(file.metadata["donor_seed"] ?? "") ?? 1)
+        return AblationValues(constants: constants, donors: donors)
     }
 
     /// Sort key putting blocks in model order: encoder layers, then decoder layers, by layer then block kind.

@@ -73,9 +73,10 @@ public struct CircuitScore: Sendable {
     }
 
     /// The score of summed divergences.
+    /// Means of the sums; NaN when no token was scored (a mean of nothing, not a perfect score).
     init(_ sums: Sums) {
-        let n = Double(max(1, sums.tokens))
-        self.init(faithfulness: 1 - sums.jsd / n / log(2), kl: sums.kl / n, tokens: sums.tokens)
+        let n = Double(sums.tokens)
+        self.init(faithfulness: sums.tokens == 0 ? .nan : 1 - sums.jsd / n / log(2), kl: sums.tokens == 0 ? .nan : sums.kl / n, tokens: sums.tokens)
     }
 
     private init(faithfulness: Double, kl: Double, tokens: Int) { self.faithfulness = faithfulness; self.kl = kl; self.tokens = tokens }

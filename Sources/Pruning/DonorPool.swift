@@ -12,6 +12,9 @@ public struct DonorPool: Sendable {
     /// The seed of the pool and of the row assignment.
     public let seed: UInt64
 
+    /// A pool as stored: per block rows × width activations, and the seed that assigns rows to donors.
+    public init(values: [[Float]], rows: Int, seed: UInt64) { (self.values, self.rows, self.seed) = (values, rows, seed) }
+
     /// Reservoir-samples `size` rows per block from the model's block outputs on the batches.
     public init(_ model: TransformerModel, batches: [Batch], names: [String], size: Int = 256, seed: UInt64, frozen: FrozenWeights? = nil) {
         let d = model.config.width

@@ -23,6 +23,21 @@ import Testing
         }
     }
 
+    @Test func combinedCircuitsRunWithTheLeftOperandsAblationValues() throws {
+        func valued(_ seed: UInt64, _ value: Float) -> Circuit {
+            let c = random(seed)
+            return Circuit(model: c.model, names: c.names, sizes: c.sizes, kept: c.kept, ablation: .mean, task: c.task,
+                           ablationValues: AblationValues(constants: [Float](repeating: value, count: 16), donors: nil))
+        }
+        let (f, g) = (valued(1, 1), valued(2, 2))
+        for combined in [try f.union(g), try f.intersection(g), try f.subtracting(g), try f.symmetricDifference(g), f.complement, f.randomControl(seed: 3)] {
+            #expect(combined.ablationValues?.constants == f.ablationValues?.constants)
+        }
+        #expect(try g.union(f).ablationValues?.constants == g.ablationValues?.constants)
+        #expect(f.ablating(.zero).ablationValues == nil && f.ablating(.resample).ablationValues == nil)
+        #expect(f.ablating(.mean).ablationValues != nil)
+    }
+
     @Test func circuitsOfDifferentModelsDoNotCombine() {
         let (a, b) = (random(1, model: "aaaaaaaa11"), random(2, model: "bbbbbbbb22"))
         #expect(throws: CircuitError(description: "cannot combine circuits of different models: aaaaaaaa (t1) and bbbbbbbb (t2)")) {

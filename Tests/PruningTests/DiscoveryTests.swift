@@ -63,7 +63,7 @@ private let copyModel = TinyCopyModel.shared
         #expect(score.faithfulness >= 0.9, "faithfulness \(score.faithfulness)")
         #expect(masks.keptFraction < 0.5, "kept \(masks.keptFraction)")
         let circuit = Circuit(masks: masks, model: "m", task: "copy", parameters: [:], curve: [])
-        let instance = circuit.instance(for: copyModel, examples: [])
+        let instance = circuit.instance(for: copyModel, ablatingLike: nil)
         let pruned = masks.names.reduce(0) { total, name in
             let w = instance.model.parameters[name], count = instance.model.parameters.entry(name)?.count ?? 0
             return total + (0..<count).filter { w[$0] == 0 }.count
