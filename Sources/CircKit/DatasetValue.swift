@@ -83,7 +83,7 @@ public final class DatasetValue: NativeObject {
 func bridge<T>(_ body: () throws(PCFGError) -> T) throws -> T {
     do { return try body() } catch {
         if case .unknownTask(let name, let part) = error {
-            let suggestion = closestName(to: part, among: PCFGTask.names + PCFGTask.aliases.keys)
+            let suggestion = closestName(to: part, among: PCFGTask.names + PCFGFunction.aliases.keys)
             throw RuntimeError(error.description, hint: suggestion.map { "did you mean \"\(name.replacingOccurrences(of: part, with: $0))\"?" })
         }
         throw RuntimeError(error.description, hint: error.hint)

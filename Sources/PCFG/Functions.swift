@@ -42,6 +42,13 @@ public struct PCFGFunction: Hashable, Sendable {
         }
     }
 
+    /// Short names accepted wherever a function or task name is (expressions, task names, completion):
+    /// `swap` is `swap_first_last`. Models and data files use the full names.
+    public static let aliases: [String: PCFGFunction] = ["swap": .swapFirstLast]
+
+    /// The function a name or an alias names: one of the ten, a registered one, or nil.
+    public static func named(_ name: String) -> PCFGFunction? { aliases[name] ?? PCFGFunction(rawValue: name) }
+
     /// Whether it was registered from circ rather than being one of the ten.
     public var isCustom: Bool { edit == .custom }
 
@@ -98,7 +105,7 @@ public enum CustomFunctions {
             throw .invalid("task: '\(name)' is not a valid name (letters, digits and _, not starting with a digit, without _then_)")
         }
         guard arity == 1 || arity == 2 else { throw .invalid("task: arity must be 1 or 2, got \(arity)") }
-        guard !PCFGFunction.allCases.contains(where: { $0.rawValue == name }), !Vocabulary.isLetter(name), name != "swap" else {
+        guard !PCFGFunction.allCases.contains(where: { $0.rawValue == name }), !Vocabulary.isLetter(name), PCFGFunction.aliases[name] == nil else {
             throw .invalid("task: '\(name)' is a PCFG SET function or token; choose a new name")
         }
         table.lock.lock()

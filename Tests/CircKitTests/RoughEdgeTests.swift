@@ -96,3 +96,21 @@ import Testing
         #expect(discovered.error?.message == "discover: the loss or its gradient is not finite at step 1 (epoch 1): lambda 1e+30 is likely too large; no circuit was bound")
     }
 }
+
+/// Issue 31's small traps: datasets in the collection builtins and in slices, one alias table for
+/// task names, and a model's own tasks named when this session lacks them.
+@Suite struct SmallTraps {
+    /// A fresh path for a model file, removed by the caller.
+    private func modelPath() -> String { NSTemporaryDirectory() + "circ-traps-\(UUID().uuidString).safetensors" }
+
+    @Test func anAliasIsReadAsTheFunctionsOwnTokenEverywhere() {
+        let path = modelPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = circ("""
+        m = train(dataset("swap", n=64), layers=1, d=16, epochs=1, batch=32, out="\(path)")
+        print(pcfg("swap A1 B1 C1"), predict(m, "swap A1 B1 C1") == predict(m, "swap_first_last A1 B1 C1"))
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output.hasSuffix("C1 B1 A1 true"))
+    }
+}
