@@ -39,6 +39,11 @@ public final class DatasetValue: NativeObject {
         return .record(Record([("src", .string(sample.source)), ("tgt", .string(sample.target))]))
     }
 
+    /// The dataset of the samples at `indices`, in that order: slices, `filter`, `sorted` and `reversed` of a dataset are datasets.
+    public func subset(_ indices: [Int]) throws -> Value? {
+        .native(DatasetValue(name: name, split: split, samples: indices.map { samples[$0] }))
+    }
+
     /// `a + b`: the samples of a, then those of b.
     public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? {
         guard op == .add, case .native(let object) = other, let rhs = object as? DatasetValue else { return nil }

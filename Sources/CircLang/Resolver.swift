@@ -208,6 +208,10 @@ public struct Resolver {
         case .index(let object, let index, _):
             resolve(object)
             resolve(index)
+        case .slice(let object, let lower, let upper, _):
+            resolve(object)
+            if let lower { resolve(lower) }
+            if let upper { resolve(upper) }
         case .function(let function): resolveFunction(function)
         }
     }

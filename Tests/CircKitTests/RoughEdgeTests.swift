@@ -103,6 +103,19 @@ import Testing
     /// A fresh path for a model file, removed by the caller.
     private func modelPath() -> String { NSTemporaryDirectory() + "circ-traps-\(UUID().uuidString).safetensors" }
 
+    @Test func datasetsSliceAndGoThroughTheCollectionBuiltins() {
+        let result = circ("""
+        d = dataset("copy", n=10)
+        print(d[2:5], d[-3:] == dataset("copy", n=10)[7:], type(d[:]), len(d[20:]))
+        long = filter(d, fn(s) { len(split(s.src)) > 3 })
+        print(long, len(long) == len(filter(map(d, fn(s) { s }), fn(s) { len(split(s.src)) > 3 })))
+        print(map(d[:2], fn(s) { s.tgt }) == [d[0].tgt, d[1].tgt], reversed(d)[0] == d[-1], type(sorted(d, key=fn(s) { s.src })))
+        print(sum(map(d, fn(s) { len(split(s.tgt)) })) == sum(map(range(10), fn(i) { len(split(d[i].tgt)) })))
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output == "<dataset copy train: 3 samples> true dataset 0\n<dataset copy train: 8 samples> true\ntrue true dataset\ntrue")
+    }
+
     @Test func anAliasIsReadAsTheFunctionsOwnTokenEverywhere() {
         let path = modelPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

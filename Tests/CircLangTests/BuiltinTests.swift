@@ -14,6 +14,18 @@ import Testing
                 == "[[1, \"a\"], [2, \"b\"]] 3.5 2 9")
     }
 
+    @Test func collectionBuiltinsTakeWhatForVisits() {
+        let registry = Registry.standard()
+        registry.register(section: "Test", [NativeFunction("intset", [], doc: "A set of integers.") { _, _ in .native(IntegerSet([3, 1, 2])) }])
+        let program = """
+        s = intset()
+        print(map(s, fn(x) { 10 * x }), filter(s, fn(x) { x > 1 }), sorted(s, reverse=true), reversed(s), sum(s))
+        print(map("ab", fn(c) { c + c }), reversed("ab"), sorted({b: 1, a: 2}), sum(range(4)))
+        """
+        #expect(run(program, registry: registry).output == "[10, 20, 30] [2, 3] [3, 2, 1] [3, 2, 1] 6\n[\"aa\", \"bb\"] [\"b\", \"a\"] [\"a\", \"b\"] 6")
+        #expect(run("map(3, fn(x) { x })").error?.message == "map: cannot loop over a number")
+    }
+
     @Test func conversionsAndInspection() {
         #expect(output("print(round(3.14159, 2), round(2.5), str(1.50) + \"!\", num(\"2e3\"), keys({a: 1, b: 2}), len(\"héllo\"), type([]))")
                 == "3.14 3 1.5! 2000 [\"a\", \"b\"] 5 list")
