@@ -116,6 +116,12 @@ import Testing
         #expect(result.output == "<dataset copy train: 3 samples> true dataset 0\n<dataset copy train: 8 samples> true\ntrue true dataset\ntrue")
     }
 
+    @Test func theImportAnUnknownStdlibNameNamesProvidesIt() {
+        let hint = circ("r = iou_vs_random").error?.hint ?? ""
+        #expect(hint == "iou_vs_random is defined in stdlib/analysis.circ: import \"analysis.circ\"")
+        #expect(circ(String(hint.split(separator: ": ").last ?? "") + "\nprint(type(iou_vs_random))").output == "function")
+    }
+
     @Test func anAliasIsReadAsTheFunctionsOwnTokenEverywhere() {
         let path = modelPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
