@@ -58,7 +58,8 @@ enum CircuitBuiltins {
             NativeFunction("cross", [Parameter("circuits", .list), Parameter("tasks", .list), Parameter("n", .number, default: .number(200))],
                            returns: "matrix",
                            doc: "Cross-task faithfulness: circuit i on task j's data (a task name or a dataset), scored where the two tasks' outputs differ (everywhere on a dataset).") { args, context in
-                try CircuitRuns.crossMatrix(try circuitList(args[0], "cross"), tasks: try args.list(1), n: try args.integer(2, name: "n", min: 1), context)
+                try ModelTasks.check(args[1], for: args[0])
+                return try CircuitRuns.crossMatrix(try circuitList(args[0], "cross"), tasks: try args.list(1), n: try args.integer(2, name: "n", min: 1), context)
             },
             NativeFunction("load", [Parameter("path", .string), Parameter("m", .native("model"), default: .null)], returns: "circuit",
                            doc: "Reads a circuit file; its model is m, or the model file it was discovered on.") { args, _ in

@@ -27,6 +27,7 @@ enum EngineBuiltins {
                                     Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue))], returns: "record",
                            doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (first n samples); ablation= rescores a circuit with mean, zero or resample ablation instead of its own.") { args, context in
                 let ablation = args["ablation"] == .null ? nil : try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "eval")
+                try ModelTasks.check(args[1], for: args[0])
                 return try CircuitRuns.evaluate(args[0], samples: try Training.samples(args[1], split: .test, limit: try args.integer(2, name: "n", min: 1)),
                                                 ablation: ablation, context)
             },

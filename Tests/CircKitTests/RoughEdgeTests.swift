@@ -132,4 +132,22 @@ import Testing
         #expect(result.error == nil, "\(String(describing: result.error))")
         #expect(result.output.hasSuffix("C1 B1 A1 true"))
     }
+
+    @Test func aTaskTheModelKnowsButThisSessionLacksIsExplained() {
+        // A model trained on a function defined with task() keeps its name in the vocabulary; a new session
+        // does not know it. (Registered names are process-wide, so the data here writes the name directly.)
+        let path = modelPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let train = """
+        mine = dataset(map(range(64), fn(i) { {src: "mirror_t31 A1 B1", tgt: "A1 B1 B1 A1"} }))
+        m = train(mine, layers=1, d=16, epochs=1, batch=32, out="\(path)")
+
+        """
+        for call in ["eval(m, \"reverse_then_mirror_t31\")", "discover(m, \"mirror_t31\")"] {
+            let error = circ(train + call).error
+            #expect(error?.message == "unknown task \"\(call.contains("reverse") ? "reverse_then_mirror_t31" : "mirror_t31")\": "
+                    + "mirror_t31 was defined with task() when this model was trained, and is not defined in this session", "\(call)")
+            #expect(error?.hint == "run its task(\"mirror_t31\", …) again first; the model's tasks: the ten of PCFG SET and mirror_t31")
+        }
+    }
 }
