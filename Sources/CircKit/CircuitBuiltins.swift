@@ -60,6 +60,7 @@ enum CircuitBuiltins {
                                      meansParameter, Parameter("labels", .list, default: .null)],
                            returns: "matrix",
                            doc: "Cross-task faithfulness: circuit i (with its own ablation values; means=\"data\" computes them on task j's data) on the first n samples (200 unless given) of task j's test data (a task name or a dataset), scored only at the target tokens where task i's output for the same arguments differs from task j's (every token on the diagonal, on a dataset, or when the tasks take different arguments). .counts holds the tokens each cell rests on; cells on fewer than 50 are marked *. Rows are labelled as in overlap (labels= gives your own).") { args, context in
+                try ModelTasks.check(args[1], for: args[0])
                 let circuits = try circuitList(args[0], "cross")
                 return try CircuitRuns.crossMatrix(circuits, tasks: try args.list(1), n: args["n"] == .null ? nil : try args.integer(2, name: "n", min: 1), means: try meansArgument(args, "cross"),
                                                    labels: try CircuitLabels.given(args["labels"], count: circuits.count, in: "cross") ?? CircuitLabels.distinct(circuits), context)

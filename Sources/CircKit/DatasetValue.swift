@@ -39,6 +39,11 @@ public final class DatasetValue: NativeObject {
         return .record(Record([("src", .string(sample.source)), ("tgt", .string(sample.target))]))
     }
 
+    /// The dataset of the samples at `indices`, in that order: slices, `filter`, `sorted` and `reversed` of a dataset are datasets.
+    public func subset(_ indices: [Int]) throws -> Value? {
+        .native(DatasetValue(name: name, split: split, samples: indices.map { samples[$0] }))
+    }
+
     /// `a + b`: the samples of a, then those of b.
     public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? {
         guard op == .add, case .native(let object) = other, let rhs = object as? DatasetValue else { return nil }
@@ -83,7 +88,7 @@ public final class DatasetValue: NativeObject {
 func bridge<T>(_ body: () throws(PCFGError) -> T) throws -> T {
     do { return try body() } catch {
         if case .unknownTask(let name, let part) = error {
-            let suggestion = closestName(to: part, among: PCFGTask.names + PCFGTask.aliases.keys)
+            let suggestion = closestName(to: part, among: PCFGTask.names + PCFGFunction.aliases.keys)
             throw RuntimeError(error.description, hint: suggestion.map { "did you mean \"\(name.replacingOccurrences(of: part, with: $0))\"?" })
         }
         throw RuntimeError(error.description, hint: error.hint)

@@ -17,6 +17,7 @@ enum Discovering {
 
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
         let model = try args.native(0, as: ModelValue.self)
+        try ModelTasks.check(args["task"], for: args[0])
         let data = try DiscoveryData(args["task"])
         let taskName = data.name
         guard let level = Circuit.Level(rawValue: try args.string("level")) else {

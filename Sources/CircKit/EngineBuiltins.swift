@@ -29,6 +29,7 @@ enum EngineBuiltins {
                                     CircuitBuiltins.meansParameter, Parameter("per_example", .bool, default: .bool(false))], returns: "record",
                            doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (its first n samples; 1000 unless n is given, and an n above what the data holds uses all of it, with a warning). A circuit runs with the ablation values it was discovered with (a union with its left operand's); means=\"data\" computes them on the evaluated samples instead; ablation= rescores it with mean, zero or resample ablation computed on them. per_example=true adds examples: a {src, tgt, out, correct} record per sample.") { args, context in
                 let ablation = args["ablation"] == .null ? nil : try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "eval")
+                try ModelTasks.check(args[1], for: args[0])
                 return try CircuitRuns.evaluate(args[0], samples: try Training.firstSamples(args[1], n: args["n"] == .null ? nil : try args.integer(2, name: "n", min: 1),
                                                                                  usual: 1000, split: .test, "eval"),
                                                 ablation: ablation, means: try CircuitBuiltins.meansArgument(args, "eval"),

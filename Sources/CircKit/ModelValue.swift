@@ -73,8 +73,13 @@ public final class ModelValue: NativeObject {
     static let maxSourceTokens = 1024
 
     /// Token ids of a space-separated source, or an error naming the unknown token or the excess length.
+    /// A function's alias the vocabulary lacks (`swap`) is read as the function's name (`swap_first_last`).
     func encodeSource(_ text: String) throws -> [Int32] {
-        let tokens = text.split(separator: " ").map(String.init)
+        let tokens = text.split(separator: " ").map { word in
+            let token = String(word)
+            guard let function = PCFGFunction.aliases[token], !sourceVocabulary.contains(token) else { return token }
+            return function.rawValue
+        }
         guard tokens.count <= Self.maxSourceTokens else {
             throw RuntimeError("source has \(tokens.count) tokens; models here take at most \(Self.maxSourceTokens)")
         }

@@ -10,6 +10,8 @@ public indirect enum Expr {
     case call(Expr, [CallArgument], Span)
     case field(Expr, String, Span)
     case index(Expr, Expr, Span)
+    /// `xs[a:b]`: the object and its bounds, nil where omitted.
+    case slice(Expr, Expr?, Expr?, Span)
     case function(FunctionDecl)
     /// `if c { a } else { b }` as an expression: a when c is truthy, else b.
     case conditional(Expr, Expr, Expr, Span)
@@ -18,7 +20,8 @@ public indirect enum Expr {
     public var span: Span {
         switch self {
         case .literal(_, let s), .list(_, let s), .record(_, let s), .unary(_, _, let s), .binary(_, _, _, let s),
-             .logical(_, _, _, let s), .call(_, _, let s), .field(_, _, let s), .index(_, _, let s), .conditional(_, _, _, let s):
+             .logical(_, _, _, let s), .call(_, _, let s), .field(_, _, let s), .index(_, _, let s), .slice(_, _, _, let s),
+             .conditional(_, _, _, let s):
             return s
         case .variable(let v): return v.span
         case .function(let f): return f.span

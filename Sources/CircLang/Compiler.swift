@@ -195,9 +195,20 @@ struct Compiler {
                 let value = try object(frame), position = try index(frame)
                 return try interpreter.guarded(span, file) { try Operators.index(value, position) }
             }
+        case .slice(let objectExpr, let lowerExpr, let upperExpr, let span):
+            let object = compile(objectExpr), lower = compileBound(lowerExpr), upper = compileBound(upperExpr)
+            return { frame in
+                let value = try object(frame), from = try lower(frame), to = try upper(frame)
+                return try interpreter.guarded(span, file) { try Operators.slice(value, from, to) }
+            }
         case .function(let declaration):
             compileFunction(declaration)
             return { frame in .function(Closure(declaration: declaration, environment: frame.environment)) }
         }
+    }
+
+    /// A slice bound: its expression, or nil (the end of that side) when it is left out.
+    private func compileBound(_ expr: Expr?) -> Evaluation {
+        expr.map(compile) ?? { _ in .null }
     }
 }

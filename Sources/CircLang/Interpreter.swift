@@ -7,6 +7,8 @@ public final class Interpreter: CallContext {
     public let globals: Globals
     /// The session's builtins.
     public let registry: Registry
+    /// The stdlib's top-level definitions.
+    public let stdlib: StdlibIndex
     /// Where `print` writes.
     public var output: (String) -> Void
     /// Deepest call nesting before a "recursion too deep" error.
@@ -16,10 +18,11 @@ public final class Interpreter: CallContext {
     private let stack = ValueStack()
     private var executedImports: Set<ObjectIdentifier> = []
 
-    /// An interpreter over the given globals and builtins.
-    public init(globals: Globals, registry: Registry, output: @escaping (String) -> Void) {
+    /// An interpreter over the given globals, builtins and stdlib.
+    public init(globals: Globals, registry: Registry, stdlib: StdlibIndex, output: @escaping (String) -> Void) {
         self.globals = globals
         self.registry = registry
+        self.stdlib = stdlib
         self.output = output
     }
 
@@ -95,7 +98,7 @@ public final class Interpreter: CallContext {
     }
 
     func unknownName(_ variable: VariableRef, _ file: SourceFile) -> Diagnostic {
-        failure("unknown name '\(variable.name)'", at: variable.span, file, hint: didYouMean(variable.name, among: globals.definedNames))
+        failure("unknown name '\(variable.name)'", at: variable.span, file, hint: stdlib.hint(forUnknown: variable.name, among: globals.definedNames))
     }
 
     /// Runs an operator or builtin, placing its runtime error at `span`.

@@ -90,6 +90,38 @@ enum Operators {
         throw RuntimeError("cannot index a \(object.typeName) with a \(index.typeName)")
     }
 
+    /// `object[lower:upper]` as Python slices: nil bounds are the ends, negative ones count from the end,
+    /// bounds beyond either end are clamped. A list gives a list, a string a string, a native collection
+    /// what its `subset` gives (a list when it has none).
+    static func slice(_ object: Value, _ lower: Value, _ upper: Value) throws -> Value {
+        func range(_ count: Int) throws -> Range<Int> {
+            let from = try bound(lower, count: count, otherwise: 0)
+            return from..<max(from, try bound(upper, count: count, otherwise: count))
+        }
+        switch object {
+        case .list(let items):
+            return .list(Array(items[try range(items.count)]))
+        case .string(let s):
+            let characters = Array(s)
+            return .string(String(characters[try range(characters.count)]))
+        case .native(let native):
+            guard let count = native.count else { break }
+            let indices = Array(try range(count))
+            return try native.subset(indices) ?? .list(try indices.map(native.element(at:)))
+        default: break
+        }
+        throw RuntimeError("cannot slice a \(object.typeName)")
+    }
+
+    /// A slice bound as a position in 0...count: `otherwise` for nil, from the end when negative, clamped.
+    private static func bound(_ value: Value, count: Int, otherwise: Int) throws -> Int {
+        if value == .null { return otherwise }
+        guard case .number(let n) = value, n == n.rounded() else {
+            throw RuntimeError("slice bound must be a whole number or nil, got \(value.repr)")
+        }
+        return Int(min(max(n < 0 ? n + Double(count) : n, 0), Double(count)))
+    }
+
     private static func position(_ n: Double, count: Int) throws -> Int {
         guard n == n.rounded(), abs(n) < 1e15 else { throw RuntimeError("index must be a whole number, got \(formatNumber(n))") }
         let i = Int(n) < 0 ? Int(n) + count : Int(n)

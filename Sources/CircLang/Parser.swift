@@ -325,12 +325,27 @@ public struct Parser {
                 let name = try expect(.identifier, "after '.' (a field name)")
                 left = .field(left, name.text, left.span.through(name.span))
             case .index:
-                let index = try parseExpression()
-                let close = try expect(.rightBracket, "after the index")
-                left = .index(left, index, left.span.through(close.span))
+                left = try parseIndexOrSlice(of: left)
             }
         }
         return left
+    }
+
+    /// After `[`: `index]`, or a slice `a:b]` whose bounds may each be left out (`xs[:b]`, `xs[a:]`, `xs[:]`).
+    private mutating func parseIndexOrSlice(of object: Expr) throws(Diagnostic) -> Expr {
+        var lower: Expr?
+        if current.kind != .colon {
+            let index = try parseExpression()
+            guard current.kind == .colon else {
+                let close = try expect(.rightBracket, "after the index")
+                return .index(object, index, object.span.through(close.span))
+            }
+            lower = index
+        }
+        _ = advance()
+        let upper = current.kind == .rightBracket ? nil : try parseExpression()
+        let close = try expect(.rightBracket, "after the slice")
+        return .slice(object, lower, upper, object.span.through(close.span))
     }
 
     private mutating func parsePrefix() throws(Diagnostic) -> Expr {

@@ -21,9 +21,10 @@ public struct Resolver {
     private var diagnostics: [Diagnostic] = []
 
     /// Resolves a program against a session's globals. `importer` loads and resolves an imported file.
-    /// With `checkUndefined`, globals read but never assigned anywhere are reported.
+    /// With `checkUndefined`, globals read but never assigned anywhere are reported (naming the
+    /// import that provides one the stdlib defines).
     public static func resolve(
-        _ program: Program, globals: Globals, checkUndefined: Bool,
+        _ program: Program, globals: Globals, stdlib: StdlibIndex, checkUndefined: Bool,
         importer: @escaping (ImportDecl, SourceFile) throws(Diagnostic) -> Program
     ) -> [Diagnostic] {
         var resolver = Resolver(globals: globals, importer: importer, file: program.file)
@@ -35,7 +36,7 @@ public struct Resolver {
             where !resolver.definedGlobals.contains(name) && !globals.isDefined(name) {
                 resolver.diagnostics.append(Diagnostic(
                     "unknown name '\(name)'", at: span, in: file,
-                    hint: didYouMean(name, among: resolver.definedGlobals.union(globals.definedNames))))
+                    hint: stdlib.hint(forUnknown: name, among: resolver.definedGlobals.union(globals.definedNames))))
             }
         }
         return resolver.diagnostics
@@ -208,6 +209,10 @@ public struct Resolver {
         case .index(let object, let index, _):
             resolve(object)
             resolve(index)
+        case .slice(let object, let lower, let upper, _):
+            resolve(object)
+            if let lower { resolve(lower) }
+            if let upper { resolve(upper) }
         case .function(let function): resolveFunction(function)
         }
     }

@@ -11,6 +11,8 @@ public final class Session {
     public let interpreter: Interpreter
     /// Folder searched by `import` after the importing file's own folder.
     public let stdlibDirectory: String?
+    /// The stdlib folder's top-level definitions, for `help` and unknown names.
+    public let stdlib: StdlibIndex
 
     private var importCache: [String: Program] = [:]
     private var importsInProgress: Set<String> = []
@@ -19,14 +21,15 @@ public final class Session {
     public init(registry: Registry, stdlibDirectory: String?, output: @escaping (String) -> Void) {
         self.registry = registry
         self.stdlibDirectory = stdlibDirectory
-        self.interpreter = Interpreter(globals: globals, registry: registry, output: output)
+        self.stdlib = StdlibIndex(directory: stdlibDirectory)
+        self.interpreter = Interpreter(globals: globals, registry: registry, stdlib: stdlib, output: output)
         for (name, function) in registry.functions { globals.define(name, .builtin(function)) }
     }
 
     /// Runs `stdlib/prelude.circ` when the stdlib folder has one.
     public func loadPrelude() throws(Diagnostic) {
         guard let stdlibDirectory else { return }
-        let path = FileSystem.join(stdlibDirectory, "prelude.circ")
+        let path = FileSystem.join(stdlibDirectory, StdlibIndex.prelude)
         guard FileSystem.isFile(path) else { return }
         try run(try SourceFile.load(path: path))
     }
@@ -54,7 +57,7 @@ public final class Session {
     }
 
     private func resolve(_ program: Program, checkUndefined: Bool) -> [Diagnostic] {
-        Resolver.resolve(program, globals: globals, checkUndefined: checkUndefined) { [unowned self] (decl, file) throws(Diagnostic) in
+        Resolver.resolve(program, globals: globals, stdlib: stdlib, checkUndefined: checkUndefined) { [unowned self] (decl, file) throws(Diagnostic) in
             try self.load(decl, from: file)
         }
     }

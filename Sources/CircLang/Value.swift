@@ -253,6 +253,10 @@ public protocol NativeObject: AnyObject {
     var count: Int? { get }
     /// The element at an index already checked against `count`.
     func element(at index: Int) throws -> Value
+    /// The same kind of collection holding the elements at `indices` (each already checked against
+    /// `count`), in that order, for slices, `filter`, `sorted` and `reversed`; nil when there is no
+    /// such collection, and those make a list.
+    func subset(_ indices: [Int]) throws -> Value?
     /// An infix operator with this value on the left; nil when not supported.
     func binary(_ op: BinaryOperator, _ other: Value) throws -> Value?
     /// A prefix operator; nil when not supported.
@@ -270,6 +274,8 @@ extension NativeObject {
     public var count: Int? { nil }
     /// Not a collection by default.
     public func element(at index: Int) throws -> Value { .null }
+    /// No collection of a subset by default: slices and filters of it are lists.
+    public func subset(_ indices: [Int]) throws -> Value? { nil }
     /// No operators by default.
     public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? { nil }
     /// No operators by default.

@@ -42,7 +42,7 @@ public indirect enum PCFGExpression: Sendable, Equatable {
 
     /// How many functions a written expression applies (its function-name tokens).
     public static func functionCount(of source: String) -> Int {
-        source.split(separator: " ").reduce(0) { $0 + (PCFGFunction(rawValue: String($1)) == nil ? 0 : 1) }
+        source.split(separator: " ").reduce(0) { $0 + (PCFGFunction.named(String($1)) == nil ? 0 : 1) }
     }
 
     /// The prefix form as tokens.
@@ -92,7 +92,7 @@ private struct ExpressionParser {
             throw PCFGError.syntax("functions nested deeper than \(PCFGExpression.maxDepth)", token: position + 1, expression: joined)
         }
         let token = tokens[position]
-        if let function = PCFGFunction(rawValue: token) {
+        if let function = PCFGFunction.named(token) {
             position += 1
             let first = try parseExpression(depth: depth + 1)
             guard function.arity == 2 else { return .unary(function, first) }
@@ -108,7 +108,7 @@ private struct ExpressionParser {
         while position < tokens.count, tokens[position] != "," {
             let token = tokens[position]
             guard Vocabulary.isLetter(token) else {
-                if PCFGFunction(rawValue: token) != nil {
+                if PCFGFunction.named(token) != nil {
                     throw PCFGError.syntax("function '\(token)' cannot follow letters", token: position + 1, expression: joined)
                 }
                 throw PCFGError.syntax("'\(token)' is neither a function nor a letter (A1…Z20)", token: position + 1, expression: joined)

@@ -42,6 +42,13 @@ public struct PCFGFunction: Hashable, Sendable {
         }
     }
 
+    /// Short names accepted wherever a function or task name is (expressions, task names, completion):
+    /// `swap` is `swap_first_last`. Models and data files use the full names.
+    public static let aliases: [String: PCFGFunction] = ["swap": .swapFirstLast]
+
+    /// The function a name or an alias names: one of the ten, a registered one, or nil.
+    public static func named(_ name: String) -> PCFGFunction? { aliases[name] ?? PCFGFunction(rawValue: name) }
+
     /// Whether it was registered from circ rather than being one of the ten.
     public var isCustom: Bool { edit == .custom }
 
@@ -93,18 +100,23 @@ public enum CustomFunctions {
     /// Registers `name`; an error when it is taken, not an identifier, or the arity is not 1 or 2.
     /// `apply` runs on the thread that evaluates an expression using it.
     public static func register(_ name: String, arity: Int, apply: @escaping ([[String]]) throws(PCFGError) -> [String]) throws(PCFGError) {
-        guard let first = name.unicodeScalars.first, first == "_" || CharacterSet.letters.contains(first),
-              name.unicodeScalars.allSatisfy({ $0 == "_" || CharacterSet.alphanumerics.contains($0) }), !name.contains("_then_") else {
+        guard isName(name), !name.contains("_then_") else {
             throw .invalid("task: '\(name)' is not a valid name (letters, digits and _, not starting with a digit, without _then_)")
         }
         guard arity == 1 || arity == 2 else { throw .invalid("task: arity must be 1 or 2, got \(arity)") }
-        guard !PCFGFunction.allCases.contains(where: { $0.rawValue == name }), !Vocabulary.isLetter(name), name != "swap" else {
+        guard !PCFGFunction.allCases.contains(where: { $0.rawValue == name }), !Vocabulary.isLetter(name), PCFGFunction.aliases[name] == nil else {
             throw .invalid("task: '\(name)' is a PCFG SET function or token; choose a new name")
         }
         table.lock.lock()
         defer { table.lock.unlock() }
         guard table.entries[name] == nil else { throw .invalid("task: '\(name)' is already registered") }
         table.entries[name] = Entry(arity: arity, apply: apply)
+    }
+
+    /// Whether `text` has the form of a function name: letters, digits and _, not starting with a digit.
+    public static func isName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || CharacterSet.letters.contains(first) else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || CharacterSet.alphanumerics.contains($0) }
     }
 
     /// The arity of a registered function, or nil.

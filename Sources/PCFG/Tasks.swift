@@ -5,9 +5,6 @@ public struct PCFGTask: Sendable, Equatable {
     /// The functions in order of application.
     public let functions: [PCFGFunction]
 
-    /// Short names accepted for functions.
-    public static let aliases: [String: PCFGFunction] = ["swap": .swapFirstLast]
-
     /// Settings of the isolated-function datasets (Mondorf et al. 2025).
     public static let defaultSize = 20_000
     /// The paper's seed.
@@ -21,13 +18,13 @@ public struct PCFGTask: Sendable, Equatable {
     public static var names: [String] { PCFGFunction.allCases.map(\.rawValue) + CustomFunctions.names }
 
     /// Names completion offers: the functions, their aliases, and the composites shown in the docs.
-    public static let completions = names + aliases.keys.sorted() + ["swap_then_reverse"]
+    public static let completions = names + PCFGFunction.aliases.keys.sorted() + ["swap_then_reverse"]
 
     /// Parses `swap`, `reverse`, `swap_then_reverse`, …; unknown names get a suggestion.
     public init(name: String) throws(PCFGError) {
         var functions: [PCFGFunction] = []
         for part in name.components(separatedBy: "_then_") {
-            guard let function = PCFGFunction(rawValue: part) ?? Self.aliases[part] else {
+            guard let function = PCFGFunction.named(part) else {
                 throw PCFGError.unknownTask(name, part: part)
             }
             functions.append(function)

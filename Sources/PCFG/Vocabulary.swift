@@ -29,6 +29,9 @@ public struct Vocabulary: Sendable, Equatable {
     /// Number of tokens.
     public var count: Int { tokens.count }
 
+    /// Whether the vocabulary holds a token.
+    public func contains(_ token: String) -> Bool { ids[token] != nil }
+
     /// Whether a token is a letter A1…Z20.
     public static func isLetter(_ token: String) -> Bool {
         let scalars = Array(token.unicodeScalars)

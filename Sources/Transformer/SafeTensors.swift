@@ -74,7 +74,7 @@ public enum SafeTensors {
         guard bytes.count >= 8 else { throw fail("too short to be a safetensors file (\(bytes.count) bytes)") }
         let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
         guard headerLength <= UInt64(maxHeaderBytes), headerLength <= UInt64(bytes.count - 8) else {
-            throw fail("header length \(headerLength) does not fit in a file of \(bytes.count) bytes")
+            throw fail("not a safetensors file (its first 8 bytes are not a header length): header length \(headerLength) does not fit in a file of \(bytes.count) bytes")
         }
         let dataStart = 8 + Int(headerLength)
         guard let object = try? JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<dataStart)), let header = object as? [String: Any] else {

@@ -61,7 +61,7 @@ struct REPL {
             return false
         case ":help", ":h":
             do {
-                print(try Help.text(for: argument.map { .string($0) } ?? .null, registry: session.registry))
+                print(try Help.text(for: argument.map { .string($0) } ?? .null, registry: session.registry, stdlib: session.stdlib))
                 if argument == nil { print("\nREPL commands: :help [name], :vars, :load FILE, :quit") }
             } catch {
                 print("error: \(error)")

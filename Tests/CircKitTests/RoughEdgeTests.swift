@@ -96,3 +96,58 @@ import Testing
         #expect(discovered.error?.message == "discover: the loss or its gradient is not finite at step 1 (epoch 1): lambda 1e+30 is likely too large; no circuit was bound")
     }
 }
+
+/// Issue 31's small traps: datasets in the collection builtins and in slices, one alias table for
+/// task names, and a model's own tasks named when this session lacks them.
+@Suite struct SmallTraps {
+    /// A fresh path for a model file, removed by the caller.
+    private func modelPath() -> String { NSTemporaryDirectory() + "circ-traps-\(UUID().uuidString).safetensors" }
+
+    @Test func datasetsSliceAndGoThroughTheCollectionBuiltins() {
+        let result = circ("""
+        d = dataset("copy", n=10)
+        print(d[2:5], d[-3:] == dataset("copy", n=10)[7:], type(d[:]), len(d[20:]))
+        long = filter(d, fn(s) { len(split(s.src)) > 3 })
+        print(long, len(long) == len(filter(map(d, fn(s) { s }), fn(s) { len(split(s.src)) > 3 })))
+        print(map(d[:2], fn(s) { s.tgt }) == [d[0].tgt, d[1].tgt], reversed(d)[0] == d[-1], type(sorted(d, key=fn(s) { s.src })))
+        print(sum(map(d, fn(s) { len(split(s.tgt)) })) == sum(map(range(10), fn(i) { len(split(d[i].tgt)) })))
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output == "<dataset copy train: 3 samples> true dataset 0\n<dataset copy train: 8 samples> true\ntrue true dataset\ntrue")
+    }
+
+    @Test func theImportAnUnknownStdlibNameNamesProvidesIt() {
+        let hint = circ("r = iou_vs_random").error?.hint ?? ""
+        #expect(hint == "iou_vs_random is defined in stdlib/analysis.circ: import \"analysis.circ\"")
+        #expect(circ(String(hint.split(separator: ": ").last ?? "") + "\nprint(type(iou_vs_random))").output == "function")
+    }
+
+    @Test func anAliasIsReadAsTheFunctionsOwnTokenEverywhere() {
+        let path = modelPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = circ("""
+        m = train(dataset("swap", n=64), layers=1, d=16, epochs=1, batch=32, out="\(path)")
+        print(pcfg("swap A1 B1 C1"), predict(m, "swap A1 B1 C1") == predict(m, "swap_first_last A1 B1 C1"))
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output.hasSuffix("C1 B1 A1 true"))
+    }
+
+    @Test func aTaskTheModelKnowsButThisSessionLacksIsExplained() {
+        // A model trained on a function defined with task() keeps its name in the vocabulary; a new session
+        // does not know it. (Registered names are process-wide, so the data here writes the name directly.)
+        let path = modelPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let train = """
+        mine = dataset(map(range(64), fn(i) { {src: "mirror_t31 A1 B1", tgt: "A1 B1 B1 A1"} }))
+        m = train(mine, layers=1, d=16, epochs=1, batch=32, out="\(path)")
+
+        """
+        for call in ["eval(m, \"reverse_then_mirror_t31\")", "discover(m, \"mirror_t31\")"] {
+            let error = circ(train + call).error
+            #expect(error?.message == "unknown task \"\(call.contains("reverse") ? "reverse_then_mirror_t31" : "mirror_t31")\": "
+                    + "mirror_t31 was defined with task() when this model was trained, and is not defined in this session", "\(call)")
+            #expect(error?.hint == "run its task(\"mirror_t31\", …) again first; the model's tasks: the ten of PCFG SET and mirror_t31")
+        }
+    }
+}

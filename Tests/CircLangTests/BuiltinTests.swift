@@ -14,6 +14,35 @@ import Testing
                 == "[[1, \"a\"], [2, \"b\"]] 3.5 2 9")
     }
 
+    @Test func collectionBuiltinsTakeWhatForVisits() {
+        let registry = Registry.standard()
+        registry.register(section: "Test", [NativeFunction("intset", [], doc: "A set of integers.") { _, _ in .native(IntegerSet([3, 1, 2])) }])
+        let program = """
+        s = intset()
+        print(map(s, fn(x) { 10 * x }), filter(s, fn(x) { x > 1 }), sorted(s, reverse=true), reversed(s), sum(s))
+        print(map("ab", fn(c) { c + c }), reversed("ab"), sorted({b: 1, a: 2}), sum(range(4)))
+        """
+        #expect(run(program, registry: registry).output == "[10, 20, 30] [2, 3] [3, 2, 1] [3, 2, 1] 6\n[\"aa\", \"bb\"] [\"b\", \"a\"] [\"a\", \"b\"] 6")
+        #expect(run("map(3, fn(x) { x })").error?.message == "map: cannot loop over a number")
+    }
+
+    @Test func stdlibNamesAreFoundByHelpAndTheirImportIsNamed() {
+        let unknown = run("r = iou_vs_random").error
+        #expect(unknown?.message == "unknown name 'iou_vs_random'")
+        #expect(unknown?.hint == "iou_vs_random is defined in stdlib/analysis.circ: import \"analysis.circ\"")
+        // `help` and the REPL's `:help` (which calls Help.text) show how it starts, where it is, and the comment above it.
+        let help = run("help(\"iou_vs_random\")").output
+        let session = Session(registry: .standard(), stdlibDirectory: stdlibPath, output: { _ in })
+        #expect((try? Help.text(for: .string("iou_vs_random"), registry: session.registry, stdlib: session.stdlib)) == help)
+        var replHint: String?
+        do { try session.run(SourceFile(name: "<repl>", text: "iou_vs_random(1, 2)"), checkUndefined: false) } catch { replHint = error.hint }
+        #expect(replHint == unknown?.hint, "the REPL, which finds names as it runs, gives the same hint")
+        #expect(help.hasPrefix("fn iou_vs_random(a, b, k=5)  defined in stdlib/analysis.circ:"))
+        #expect(help.contains("(import \"analysis.circ\")\n  The overlap of a with b against chance: {iou, random, k}"))
+        #expect(run("help(\"eval_n\")").output.hasPrefix("eval_n = 500  defined in stdlib/analysis.circ:"))
+        #expect(run("help(\"mean\")").output.contains("(loaded in every session)\n  The arithmetic mean of a list of numbers."))
+    }
+
     @Test func conversionsAndInspection() {
         #expect(output("print(round(3.14159, 2), round(2.5), str(1.50) + \"!\", num(\"2e3\"), keys({a: 1, b: 2}), len(\"héllo\"), type([]))")
                 == "3.14 3 1.5! 2000 [\"a\", \"b\"] 5 list")

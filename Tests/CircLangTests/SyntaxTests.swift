@@ -46,6 +46,28 @@ import Testing
     }
 }
 
+@Suite struct Slicing {
+    @Test func listsAndStringsSliceAsInPython() {
+        #expect(output("xs = [1, 2, 3, 4, 5]\nprint(xs[1:3], xs[:2], xs[3:], xs[:], xs[-2:], xs[:-1], xs[nil:1])")
+                == "[2, 3] [1, 2] [4, 5] [1, 2, 3, 4, 5] [4, 5] [1, 2, 3, 4] [1]")
+        #expect(output("xs = [1, 2, 3]\nprint(xs[5:], xs[-100:2], xs[2:1], xs[1:100], \"héllo\"[1:4], \"héllo\"[-3:], \"ab\"[3:] == \"\")")
+                == "[] [1, 2] [] [2, 3] éll llo true")
+    }
+
+    @Test func aSliceOfANativeCollectionWithoutSubsetIsAList() {
+        let registry = Registry.standard()
+        registry.register(section: "Test", [NativeFunction("intset", [], doc: "A set of integers.") { _, _ in .native(IntegerSet([3, 1, 2])) }])
+        #expect(run("print(intset()[1:], intset()[:-2])", registry: registry).output == "[2, 3] [1]")
+    }
+
+    @Test func badBoundsAndValuesAreNamed() {
+        #expect(run("[1, 2][1.5:]").error?.message == "slice bound must be a whole number or nil, got 1.5")
+        #expect(run("[1, 2][:\"a\"]").error?.message == "slice bound must be a whole number or nil, got \"a\"")
+        #expect(run("x = 3\nx[1:]").error?.message == "cannot slice a number")
+        #expect(run("[1, 2][1:2:3]").error?.message == "expected ']' after the slice, found ':'")
+    }
+}
+
 @Suite struct Incompleteness {
     @Test func openBracketsBlocksAndStringsAreIncomplete() {
         #expect(Session.isIncomplete("f(1,"))

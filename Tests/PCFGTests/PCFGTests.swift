@@ -65,6 +65,22 @@ let dataFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
         }
     }
 
+    @Test func anAliasWorksWhereverAFunctionNameDoes() throws {
+        #expect(PCFGFunction.named("swap") == .swapFirstLast && PCFGFunction.named("swap_first_last") == .swapFirstLast)
+        #expect(PCFGFunction.named("swp") == nil)
+        let expression = try PCFGExpression.parse("reverse swap A1 B1 C1")
+        #expect(try expression.evaluate() == ["A1", "B1", "C1"])
+        #expect(expression.written == "reverse swap_first_last A1 B1 C1", "written with the full name, as models and data files have it")
+        #expect(PCFGExpression.functionCount(of: "swap A1 B1") == 1)
+        #expect(throws: PCFGError.syntax("function 'swap' cannot follow letters", token: 3, expression: "copy A1 swap")) {
+            try PCFGExpression.parse("copy A1 swap")
+        }
+        #expect(try PCFGTask(name: "swap_then_copy").functions == [.swapFirstLast, .copy])
+        #expect(throws: PCFGError.invalid("task: 'swap' is a PCFG SET function or token; choose a new name")) {
+            try CustomFunctions.register("swap", arity: 1) { arguments throws(PCFGError) in arguments[0] }
+        }
+    }
+
     @Test func hostileNestingIsAnErrorNotACrash() {
         let deep = String(repeating: "reverse ", count: 100_000) + "A1"
         #expect(throws: PCFGError.self) { try PCFGExpression.parse(deep) }

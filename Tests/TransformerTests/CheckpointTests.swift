@@ -49,6 +49,13 @@ import Testing
         }
     }
 
+    @Test func aFileOfAnotherKindIsSaidNotToBeSafetensors() {
+        // A text file: its first 8 bytes read as a length far beyond the file.
+        let text = Data(String(repeating: "# a circ script, not a model\n", count: 40).utf8)
+        #expect(problem(afterWriting: text) == "not a safetensors file (its first 8 bytes are not a header length): "
+                + "header length 7165905831565795363 does not fit in a file of 1160 bytes")
+    }
+
     @Test func editedHeadersAreCaught() throws {
         let (path, bytes) = try savedFile()
         defer { try? FileManager.default.removeItem(atPath: path) }

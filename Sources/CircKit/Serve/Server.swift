@@ -106,7 +106,7 @@ public final class Server: @unchecked Sendable {
     private func inspect(_ id: Any, _ code: String, cursor: Int?) {
         let before = Self.prefix(code, cursor), after = code.dropFirst(before.count)
         let name = Completer.trailingWord(before) + after.prefix(while: Completer.isNameCharacter)
-        let text = name.isEmpty ? nil : try? Help.text(for: .string(name), registry: session.registry)
+        let text = name.isEmpty ? nil : try? Help.text(for: .string(name), registry: session.registry, stdlib: session.stdlib)
         send(["id": id, "reply": "inspect", "found": text != nil, "name": name, "text": text ?? ""])
     }
 

@@ -9,18 +9,19 @@ enum CollectionBuiltins {
                 let range = try NumberRange(try args.number(0), b, step: try args.number(2))
                 return .list((0..<range.count).map { .number(range[$0]) })
             },
-            NativeFunction("map", [Parameter("xs", .list), Parameter("f", .function)], returns: "list",
-                           doc: "The list of f(x) for each x in xs.") { args, context in
-                .list(try args.list(0).map { try context.call(args[1], [$0]) })
+            NativeFunction("map", [Parameter("xs"), Parameter("f", .function)], returns: "list",
+                           doc: "The list of f(x) for each x that `for` visits in xs (a list, string, record or dataset; a dataset's items are {src, tgt} records).") { args, context in
+                .list(try elements(args[0], "map").map { try context.call(args[1], [$0]) })
             },
-            NativeFunction("filter", [Parameter("xs", .list), Parameter("f", .function)], returns: "list",
-                           doc: "The elements x of xs for which f(x) is true.") { args, context in
-                .list(try args.list(0).filter { try context.call(args[1], [$0]).isTruthy })
+            NativeFunction("filter", [Parameter("xs"), Parameter("f", .function)], returns: "list or dataset",
+                           doc: "The elements x of xs (as `for` visits them) for which f(x) is true: a dataset when xs is a dataset, else a list.") { args, context in
+                let items = try elements(args[0], "filter")
+                return try select(try items.indices.filter { try context.call(args[1], [items[$0]]).isTruthy }, of: items, from: args[0])
             },
-            NativeFunction("sorted", [Parameter("xs", .list), Parameter("key", .function, default: .null),
-                                      Parameter("reverse", .bool, default: .bool(false))], returns: "list",
-                           doc: "The list sorted ascending (numbers or strings), by key(x) when given.") { args, context in
-                let items = try args.list(0)
+            NativeFunction("sorted", [Parameter("xs"), Parameter("key", .function, default: .null),
+                                      Parameter("reverse", .bool, default: .bool(false))], returns: "list or dataset",
+                           doc: "The elements of xs (as `for` visits them) sorted ascending (numbers or strings), by key(x) when given: a dataset when xs is a dataset, else a list.") { args, context in
+                let items = try elements(args[0], "sorted")
                 let keys = args[1] == .null ? items : try items.map { try context.call(args[1], [$0]) }
                 var order = Array(items.indices)
                 var failure: RuntimeError?
@@ -29,11 +30,12 @@ enum CollectionBuiltins {
                 }
                 if let failure { throw failure }
                 if args[2] == .bool(true) { order.reverse() }
-                return .list(order.map { items[$0] })
+                return try select(order, of: items, from: args[0])
             },
-            NativeFunction("reversed", [Parameter("xs", .list)], returns: "list",
-                           doc: "The list in reverse order.") { args, _ in
-                .list(try args.list(0).reversed())
+            NativeFunction("reversed", [Parameter("xs")], returns: "list or dataset",
+                           doc: "The elements of xs (as `for` visits them) in reverse order: a dataset when xs is a dataset, else a list.") { args, _ in
+                let items = try elements(args[0], "reversed")
+                return try select(Array(items.indices.reversed()), of: items, from: args[0])
             },
             NativeFunction("append", [Parameter("xs", .list), Parameter("x")], returns: "nil",
                            doc: "Adds x at the end of the list variable xs, in place and without copying it (a loop of appends takes linear time; `xs = xs + [x]` copies). xs must be a variable.") { _, _ in
@@ -51,10 +53,10 @@ enum CollectionBuiltins {
                            doc: "Pairs [a_i, b_i] of corresponding elements, as long as the shorter.") { args, _ in
                 .list(zip(try elements(args[0], "zip"), try elements(args[1], "zip")).map { .list([$0, $1]) })
             },
-            NativeFunction("sum", [Parameter("xs", .list)], returns: "number",
-                           doc: "The sum of a list of numbers.") { args, _ in
+            NativeFunction("sum", [Parameter("xs")], returns: "number",
+                           doc: "The sum of the numbers `for` visits in xs (a list, or any collection of numbers).") { args, _ in
                 var total = 0.0
-                for item in try args.list(0) {
+                for item in try elements(args[0], "sum") {
                     guard case .number(let n) = item else { throw RuntimeError("sum: element is a \(item.typeName), not a number") }
                     total += n
                 }
@@ -110,6 +112,13 @@ extension CollectionBuiltins {
     static func elements(_ value: Value, _ function: String) throws -> [Value] {
         guard let items = try value.elements() else { throw RuntimeError("\(function): cannot loop over a \(value.typeName)") }
         return items
+    }
+
+    /// The elements at `indices` of `items` (what `for` visits in `value`): the same kind of
+    /// collection when `value` is a native one with a `subset` (a dataset), else a list.
+    static func select(_ indices: [Int], of items: [Value], from value: Value) throws -> Value {
+        if case .native(let object) = value, let subset = try object.subset(indices) { return subset }
+        return .list(indices.map { items[$0] })
     }
 }
 

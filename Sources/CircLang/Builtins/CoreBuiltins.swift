@@ -73,8 +73,8 @@ enum CoreBuiltins {
                 .number(Double(DispatchTime.now().uptimeNanoseconds) / 1e9)
             },
             NativeFunction("help", [Parameter("name", .any, default: .null)], returns: "nil",
-                           doc: "Shows a builtin's signature and doc, or lists every builtin.") { args, context in
-                context.emit(try Help.text(for: args[0], registry: context.registry))
+                           doc: "Shows a builtin's signature and doc, or a stdlib definition (such as iou_vs_random) with its comment and the import that provides it, or lists every builtin.") { args, context in
+                context.emit(try Help.text(for: args[0], registry: context.registry, stdlib: context.stdlib))
                 return .null
             },
         ]
@@ -83,8 +83,8 @@ enum CoreBuiltins {
 
 /// The text shown by `help(...)` and the REPL's `:help`.
 public enum Help {
-    /// Help for a name, a function value, or (for nil) the list of all builtins.
-    public static func text(for subject: Value, registry: Registry) throws -> String {
+    /// Help for a name (a builtin's, or a stdlib definition's), a function value, or (for nil) the list of all builtins.
+    public static func text(for subject: Value, registry: Registry, stdlib: StdlibIndex) throws -> String {
         switch subject {
         case .null:
             return registry.sections.map { section in
@@ -93,7 +93,8 @@ public enum Help {
             }.joined(separator: "\n")
         case .string(let name):
             guard let function = registry.functions[name] else {
-                throw RuntimeError("no builtin named '\(name)'", hint: didYouMean(name, among: registry.functions.keys))
+                if let text = stdlib.help(for: name) { return text }
+                throw RuntimeError("no builtin or stdlib definition named '\(name)'", hint: didYouMean(name, among: registry.functions.keys))
             }
             return "\(function.signature)\n  \(function.doc)"
         case .builtin(let function):

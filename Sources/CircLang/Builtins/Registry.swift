@@ -78,6 +78,8 @@ public protocol CallContext: AnyObject {
     var isInterrupted: Bool { get }
     /// The registry the session uses (for `help`).
     var registry: Registry { get }
+    /// The stdlib's top-level definitions (for `help`).
+    var stdlib: StdlibIndex { get }
 }
 
 /// The arguments of one builtin call, bound to the declared parameters in order.
