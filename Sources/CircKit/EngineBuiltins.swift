@@ -1,4 +1,5 @@
 import CircLang
+import FileIO
 import Foundation
 import PCFG
 import Pruning
@@ -35,12 +36,17 @@ enum EngineBuiltins {
                                                 ablation: ablation, means: try CircuitBuiltins.meansArgument(args, "eval"),
                                                 perExample: args["per_example"] == .bool(true), context)
             },
-            NativeFunction("save", [Parameter("x", .oneOf([.native("model"), .native("circuit")])), Parameter("path", .string)], returns: "nil",
-                           doc: "Writes a model or a circuit to a .safetensors file atomically.") { args, _ in
+            NativeFunction("save", [Parameter("x", .oneOf([.native("model"), .native("circuit")])), Parameter("path", .string),
+                                    Parameter("dtype", .string, default: .string("F32"), choices: SafeTensors.Precision.allCases.map(\.rawValue))], returns: "nil",
+                           doc: "Writes a model or a circuit to a .safetensors file atomically, making missing folders above it (as write does); a model's weights as dtype F32, or F16 (half the size, rounded to nearest; converted back to 32 bits on load).") { args, _ in
                 let path = try args.string(1)
+                do throws(FileError) { try AtomicFile.checkWritable(path, createFolders: true) } catch { throw RuntimeError("save: \(error.description)") }
+                guard let precision = SafeTensors.Precision(rawValue: try args.string("dtype")) else {
+                    throw RuntimeError("save: dtype must be \"F32\" or \"F16\", got \"\(try args.string("dtype"))\"")
+                }
                 switch args[0] {
                 case .native(let model as ModelValue):
-                    try Checkpoint.save(model.stored, to: path)
+                    try Checkpoint.save(model.stored, to: path, precision: precision)
                     model.saved(at: path)
                 case .native(let circuit as CircuitValue):
                     try circuit.circuit.save(to: path)

@@ -38,8 +38,9 @@ public struct StoredModel {
 public enum Checkpoint {
     /// The format tag in the metadata.
     public static let format = "circ-model-1"
-    /// Writes a model atomically (temporary file, then rename), with `extra` tensors after its own.
-    public static func save(_ stored: StoredModel, to path: String, extra: [SafeTensors.Tensor] = []) throws {
+    /// Writes a model atomically (temporary file, then rename), with `extra` tensors after its own,
+    /// its values in `precision` (a model stored as F16 is converted to Float on load).
+    public static func save(_ stored: StoredModel, to path: String, extra: [SafeTensors.Tensor] = [], precision: SafeTensors.Precision = .f32) throws {
         let model = stored.model
         var metadata = stored.metadata
         metadata["format"] = format
@@ -49,7 +50,7 @@ public enum Checkpoint {
         let tensors = model.parameters.entries.map {
             SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: UnsafeBufferPointer(start: model.parameters.base + $0.offset, count: $0.count))
         }
-        try SafeTensors.write(tensors + extra, metadata: metadata, to: path)
+        try SafeTensors.write(tensors + extra, metadata: metadata, to: path, precision: precision)
     }
 
     /// Reads and validates a model file: the container (see `SafeTensors.read`), then format,

@@ -38,20 +38,34 @@ public enum SafeTensors {
     /// Largest header accepted (the JSON of even a large model is far smaller).
     static let maxHeaderBytes = 64 << 20
 
-    /// Writes tensors and metadata atomically (temporary file, then rename), keys sorted so files are reproducible.
-    public static func write(_ tensors: [Tensor], metadata: [String: String], to path: String) throws {
+    /// How values are stored: 32-bit floats, or 16-bit (IEEE half) floats that read back as Float.
+    public enum Precision: String, Sendable, CaseIterable {
+        case f32 = "F32", f16 = "F16"
+        /// Bytes per value.
+        var bytes: Int { self == .f32 ? 4 : 2 }
+    }
+
+    /// Writes tensors and metadata atomically (temporary file, then rename), keys sorted so files are
+    /// reproducible, every value in `precision` (F16 rounds to nearest even).
+    public static func write(_ tensors: [Tensor], metadata: [String: String], to path: String, precision: Precision = .f32) throws {
         var header: [String: Any] = ["__metadata__": metadata]
         var offset = 0
         for tensor in tensors {
-            header[tensor.name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + tensor.values.count * 4]]
-            offset += tensor.values.count * 4
+            let size = tensor.values.count * precision.bytes
+            header[tensor.name] = ["dtype": precision.rawValue, "shape": tensor.shape, "data_offsets": [offset, offset + size]]
+            offset += size
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (json.count + 8) % 8 != 0 { json.append(UInt8(ascii: " ")) }
         var file = Data()
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
-        for tensor in tensors { file.append(Data(buffer: tensor.values)) }
+        for tensor in tensors {
+            switch precision {
+            case .f32: file.append(Data(buffer: tensor.values))
+            case .f16: tensor.values.map { Float16($0) }.withUnsafeBytes { file.append(contentsOf: $0) }
+            }
+        }
         try AtomicFile.write(file, to: path)
     }
 
@@ -64,7 +78,7 @@ public enum SafeTensors {
         return file
     }
 
-    /// Reads and validates a file: header length, JSON, string metadata, F32 dtypes, shapes matching
+    /// Reads and validates a file: header length, JSON, string metadata, F32 or F16 dtypes, shapes matching
     /// byte counts, offsets inside the data, no overlaps. Errors name the first problem.
     public static func read(_ path: String) throws(CheckpointError) -> File {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
@@ -82,31 +96,36 @@ public enum SafeTensors {
         }
         guard let metadata = header["__metadata__"] as? [String: String] else { throw fail("no __metadata__ with string values") }
         let dataSize = bytes.count - dataStart
-        guard dataSize % 4 == 0 else { throw fail("data is \(dataSize) bytes, not a whole number of floats") }
         var tensors: [String: (shape: [Int], offset: Int)] = [:]
         var ranges: [(Int, Int, String)] = []
+        var data: [Float] = []
         for (name, value) in header where name != "__metadata__" {
             guard let tensor = value as? [String: Any], let dtype = tensor["dtype"] as? String,
                   let shape = tensor["shape"] as? [Int], let offsets = tensor["data_offsets"] as? [Int], offsets.count == 2 else {
                 throw fail("tensor '\(name)' lacks dtype, shape or data_offsets")
             }
-            guard dtype == "F32" else { throw fail("tensor '\(name)' has dtype \(dtype); only F32 is supported") }
+            guard let precision = Precision(rawValue: dtype) else { throw fail("tensor '\(name)' has dtype \(dtype); only F32 and F16 are supported") }
             guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }), offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= dataSize,
-                  offsets[0] % 4 == 0 else {
+                  offsets[0] % precision.bytes == 0 else {
                 throw fail("tensor '\(name)' has offsets \(offsets) outside the \(dataSize) data bytes")
             }
             let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-            guard elements != Int.max, elements * 4 == offsets[1] - offsets[0] else {
+            guard elements != Int.max, elements * precision.bytes == offsets[1] - offsets[0] else {
                 throw fail("tensor '\(name)' has shape \(shape) but \(offsets[1] - offsets[0]) bytes")
             }
-            tensors[name] = (shape, offsets[0] / 4)
+            tensors[name] = (shape, data.count)
             ranges.append((offsets[0], offsets[1], name))
+            // Each tensor's values as Float, converted from its own bytes (alignment is not assumed).
+            let raw = bytes.subdata(in: (dataStart + offsets[0])..<(dataStart + offsets[1]))
+            switch precision {
+            case .f32: data += raw.withUnsafeBytes { bytes in (0..<elements).map { bytes.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+            case .f16: data += raw.withUnsafeBytes { bytes in (0..<elements).map { Float(bytes.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self)) } }
+            }
         }
         ranges.sort { $0.0 < $1.0 }
         for (a, b) in zip(ranges, ranges.dropFirst()) where b.0 < a.1 {
             throw fail("tensors '\(a.2)' and '\(b.2)' overlap")
         }
-        let data = bytes.subdata(in: dataStart..<bytes.count).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         return File(metadata: metadata, tensors: tensors, data: data)
     }
 }

@@ -34,6 +34,20 @@ import Testing
                 == Array(UnsafeBufferPointer(start: original.parameters.base, count: original.parameters.count)))
     }
 
+    @Test func aModelStoredAsF16LoadsAsItsWeightsRoundedToHalf() throws {
+        let model = TransformerModel(config: config, seed: 4)
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(StoredModel(model: model, sourceVocabulary: vocabulary, targetVocabulary: vocabulary), to: path, precision: .f16)
+        let loaded = try Checkpoint.load(path).model
+        let count = model.parameters.count
+        let expected = (0..<count).map { Float(Float16(model.parameters.base[$0])) }
+        #expect((0..<count).map { loaded.parameters.base[$0] } == expected)
+        #expect(expected != (0..<count).map { model.parameters.base[$0] }, "the test needs weights that half precision rounds")
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        #expect(size < 2 * count + 4096)
+    }
+
     @Test func truncatedGarbageAndOversizedFilesAreNamedErrors() throws {
         let (path, bytes) = try savedFile()
         defer { try? FileManager.default.removeItem(atPath: path) }
