@@ -20,6 +20,6 @@ make build >/dev/null
 cp .build/release/circ "$dir/circ"
 export OPENBLAS_CORETYPE=Haswell OPENBLAS_NUM_THREADS=1
 echo "=== $(date -u +%FT%TZ) start at $(git rev-parse --short HEAD)" >> "$dir/train.log"
-nohup nice -n 10 "$dir/circ" examples/train_default.circ "$dir/default.safetensors" >> "$dir/train.log" 2>&1 < /dev/null &
+nohup "$dir/circ" examples/train_default.circ "$dir/default.safetensors" >> "$dir/train.log" 2>&1 < /dev/null &
 echo $! > "$dir/pid"
 echo "training in the background (pid $!); log: $dir/train.log"
