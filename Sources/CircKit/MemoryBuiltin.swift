@@ -5,7 +5,7 @@ import Transformer
 enum MemoryBuiltin {
     static func make() -> NativeFunction {
         NativeFunction("memory", [], returns: "record",
-                       doc: "{peak, resident, available} in bytes: the largest resident size the process has had (getrusage), its resident size now (/proc/self/statm), and the memory it may still take (its cgroup's limit less what the group uses, or MemAvailable, whichever is smaller; nil where neither is known).") { _, _ in
+                       doc: "{peak, resident, available} in bytes: the largest resident size the process has had (VmHWM, else getrusage), its resident size now (/proc/self/statm), and the memory it may still take (its cgroup's limit less what the group uses, or MemAvailable, whichever is smaller; nil where neither is known).") { _, _ in
             .record(Record([("peak", .number(Double(ProcessMemory.peak))),
                             ("resident", ProcessMemory.resident.map { .number(Double($0)) } ?? .null),
                             ("available", AvailableMemory.now().map { .number(Double($0.bytes)) } ?? .null)]))

@@ -36,12 +36,7 @@ public struct AvailableMemory: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// `MemAvailable` of /proc/meminfo's contents, in bytes.
-    static func memAvailable(_ meminfo: String) -> Int? {
-        guard let line = meminfo.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }) else { return nil }
-        let fields = line.split(separator: " ")
-        guard fields.count > 1, let kilobytes = Int(fields[1]) else { return nil }
-        return kilobytes * 1024
-    }
+    static func memAvailable(_ meminfo: String) -> Int? { kilobytes("MemAvailable", in: meminfo).map { $0 * 1024 } }
 
     /// The value of a "name value" line of a memory.stat file.
     private static func field(_ name: String, in stat: String) -> Int? {
@@ -55,8 +50,13 @@ public struct AvailableMemory: Sendable, Equatable, CustomStringConvertible {
 
 /// This process's own memory, as `memory()` reports it.
 public enum ProcessMemory {
-    /// The largest resident size it has had, in bytes (getrusage's ru_maxrss: kB on Linux, bytes on macOS).
+    /// The largest resident size it has had, in bytes: /proc/self/status's VmHWM, else getrusage's
+    /// ru_maxrss. On Linux ru_maxrss survives exec: a process started by a larger one (a test runner,
+    /// a notebook server) reports its parent's peak; VmHWM belongs to the process's own memory.
     public static var peak: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8), let peak = kilobytes("VmHWM", in: status) {
+            return peak * 1024
+        }
         var usage = rusage()
         #if os(Linux)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
@@ -84,4 +84,11 @@ extension MemoryEstimate {
         guard let available, total > available.bytes else { return nil }
         return "needs \(description), more than the \(available); lower \(setting)"
     }
+}
+
+/// The number of a "Name:   123 kB" line of a /proc file (meminfo, status).
+private func kilobytes(_ name: String, in text: String) -> Int? {
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return nil }
+    let fields = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" })
+    return fields.first.flatMap { Int($0) }
 }

@@ -10,7 +10,7 @@ import Testing
         #expect(AvailableMemory.cgroup(limit: "max\n", usage: "5", stat: nil) == nil)
         #expect(AvailableMemory.cgroup(limit: "9223372036854771712\n", usage: "5", stat: nil) == nil)
         #expect(AvailableMemory.cgroup(limit: "2000000000", usage: nil, stat: nil)?.bytes == 2_000_000_000)
-        #expect(AvailableMemory.memAvailable("MemTotal:  24683772 kB\nMemAvailable:   1000 kB\n") == 1_024_000)
+        #expect(AvailableMemory.memAvailable("MemTotal:  24683772 kB\nMemAvailable:\t1000 kB\n") == 1_024_000)
         #expect(AvailableMemory.now() != nil)
     }
 
