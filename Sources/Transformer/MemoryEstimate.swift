@@ -10,7 +10,7 @@ public struct MemoryEstimate: Sendable, Equatable, CustomStringConvertible {
         /// Its bytes.
         public let bytes: Int
         /// A part; bytes counted as a Double so that absurd sizes saturate instead of overflowing.
-        public init(_ name: String, _ bytes: Double) { self.name = name; self.bytes = Int(min(max(0, bytes), 1e18)) }
+        public init(_ name: String, _ bytes: Double) { self.name = name; self.bytes = Int(min(max(0, bytes), 1e17)) }
     }
 
     /// The parts of the peak, largest first.

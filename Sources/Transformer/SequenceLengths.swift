@@ -2,7 +2,8 @@
 /// and so its memory, depend on. Counts are kept per (source, target) length, so data of any size
 /// takes a few hundred entries.
 public struct SequenceLengths: Sendable, Equatable {
-    /// The positions of one example in a batch: its tokens and EOS (source), SOS or EOS and its tokens (target).
+    /// The positions of one example in a batch: its tokens and EOS (source), its tokens and one more
+    /// (target: SOS before them in the decoder's inputs, EOS after them in its targets).
     public struct Lengths: Hashable, Sendable, Comparable {
         /// Source positions.
         public let source: Int
@@ -43,7 +44,7 @@ public struct SequenceLengths: Sendable, Equatable {
 
     /// Source and target positions summed over the examples.
     public var positions: (source: Double, target: Double) {
-        counts.reduce((0, 0)) { ($0.0 + Double($1.key.source * $1.value), $0.1 + Double($1.key.target * $1.value)) }
+        counts.reduce((0, 0)) { ($0.0 + Double($1.key.source) * Double($1.value), $0.1 + Double($1.key.target) * Double($1.value)) }
     }
 
     /// The same mix of lengths for `n` examples (largest remainders rounded up, so the counts add up to n):
