@@ -15,17 +15,24 @@ long circ_gemm_packed_size(long depth, long columns) {
     return (panels > 0 ? panels : 1) * depth * PANEL;
 }
 
+/// 2 MB: the huge page large packed matrices are laid out in.
+static const size_t huge_page = (size_t)2 << 20;
+
+long circ_gemm_packed_bytes(long depth, long columns) {
+    size_t bytes = (size_t)circ_gemm_packed_size(depth, columns) * sizeof(float);
+    return (long)(bytes >= huge_page / 2 ? (bytes + huge_page - 1) / huge_page * huge_page : bytes);
+}
+
 float *circ_gemm_packed_allocate(long depth, long columns) {
     size_t bytes = (size_t)circ_gemm_packed_size(depth, columns) * sizeof(float);
-    const size_t huge = (size_t)2 << 20;
+    size_t reserved = (size_t)circ_gemm_packed_bytes(depth, columns);
     void *storage = NULL;
-    size_t whole = (bytes + huge - 1) / huge * huge;
     // Whole 2 MB pages for large ones: a pass streams each packed weight in order, and on 4 KB pages
     // each of a 2 MB weight's 512 pages needs its own TLB entry (streamed products ran 5-15% faster
     // on an Intel Xeon).
-    if (bytes >= huge / 2 && posix_memalign(&storage, huge, whole) == 0) {
+    if (bytes >= huge_page / 2 && posix_memalign(&storage, huge_page, reserved) == 0) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-        madvise(storage, whole, MADV_HUGEPAGE);
+        madvise(storage, reserved, MADV_HUGEPAGE);
 #endif
         return storage;
     }

@@ -11,6 +11,7 @@ public enum CircLibrary {
         registry.register(section: "Models", EngineBuiltins.make())
         registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin()])
         registry.register(section: "Sweeps", SweepCell.builtins())
+        registry.register(section: "Core", [MemoryBuiltin.make()])
         registry.moreChoices = { CustomFunctions.names }
         return registry
     }

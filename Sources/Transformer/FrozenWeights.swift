@@ -18,7 +18,7 @@ public final class FrozenWeights: @unchecked Sendable {
 
     /// Prepares the model's linear weights as they are now (later changes to them are not seen).
     public init(_ model: TransformerModel, rounding: Rounding = .packed) {
-        let linears = Layout.parameters(model.config).filter { $0.0.hasSuffix(".weight") && $0.1.count == 2 && !$0.0.hasSuffix("embedding.weight") }
+        let linears = Self.linears(model.config)
         var prepared = [(any FrozenProduct, any FrozenProduct)?](repeating: nil, count: linears.count)
         prepared.withUnsafeMutableBufferPointer { prepared in
             parallelFor(linears.count) { i in
@@ -36,6 +36,26 @@ public final class FrozenWeights: @unchecked Sendable {
         let names = linears.map { String($0.0.dropLast(".weight".count)) }
         forward = Dictionary(uniqueKeysWithValues: zip(names, prepared.map { $0!.0 }))
         inputGradient = Dictionary(uniqueKeysWithValues: zip(names, prepared.map { $0!.1 }))
+    }
+
+    /// The linear weights of a model of `config` (every 2-D parameter but the embeddings), [out, in].
+    static func linears(_ config: ModelConfig) -> [(String, [Int])] {
+        Layout.parameters(config).filter { $0.0.hasSuffix(".weight") && $0.1.count == 2 && !$0.0.hasSuffix("embedding.weight") }
+    }
+
+    /// Bytes a snapshot of a model of `config` takes with `rounding`: per weight, its two packed
+    /// matrices, and with `.sgemm` the copy of the weight they share.
+    public static func byteCount(_ config: ModelConfig, rounding: Rounding) -> Int {
+        linears(config).reduce(0) { total, linear in
+            let (outputs, inputs) = (linear.1[0], linear.1[1])
+            switch rounding {
+            case .packed:
+                return total + PackedMatrix.reservedBytes(rows: inputs, columns: outputs) + PackedMatrix.reservedBytes(rows: outputs, columns: inputs)
+            case .sgemm:
+                return total + outputs * inputs * MemoryLayout<Float>.size
+                    + SgemmPackedMatrix.packedBytes(rows: inputs, columns: outputs) + SgemmPackedMatrix.packedBytes(rows: outputs, columns: inputs)
+            }
+        }
     }
 
     /// Wᵀ of the linear layer `name` (e.g. "decoder.layers.0.feed_forward.linear_1"), prepared.

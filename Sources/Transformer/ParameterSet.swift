@@ -1,5 +1,3 @@
-import CAllocator
-
 /// Named tensors laid out in one flat Float buffer: parameters, their gradients and the
 /// optimiser's moments all share one layout, so a whole-model update is one loop.
 public final class ParameterSet: @unchecked Sendable {
@@ -57,15 +55,12 @@ public final class ParameterSet: @unchecked Sendable {
 
 }
 
-/// Scratch memory for one pass, freed together when the arena goes.
+/// Scratch memory for one pass, freed together when the arena goes. Freed blocks stay in the
+/// heap for the next pass (`circ_keep_freed_memory`, set when the program loads): glibc would hand
+/// large ones back to the kernel, and each pass fault their pages in again (a third of a 2x128
+/// training step).
 final class Arena {
     private var blocks: [UnsafeMutablePointer<Float>] = []
-
-    init() { _ = Self.keepFreedMemory }
-
-    /// glibc hands large freed blocks back to the kernel, so each pass faulted its pages in again
-    /// (a third of a 2x128 training step); keep blocks up to 32 MiB in the heap and never trim it.
-    private static let keepFreedMemory: Void = { _ = circ_keep_freed_memory() }()
 
     /// `count` zeroed floats.
     func floats(_ count: Int) -> UnsafeMutablePointer<Float> {

@@ -7,6 +7,9 @@
 /// Floats a packed copy of a B with `depth` rows (k) and `columns` columns (n) takes.
 long circ_gemm_packed_size(long depth, long columns);
 
+/// Bytes circ_gemm_packed_allocate(depth, columns) reserves: whole 2 MB pages for large ones.
+long circ_gemm_packed_bytes(long depth, long columns);
+
 /// Storage for a packed B (circ_gemm_packed_size floats), freed with free(): large ones on 2 MB
 /// pages where the system allows it. NULL when out of memory.
 float *circ_gemm_packed_allocate(long depth, long columns);

@@ -34,6 +34,9 @@ public final class PackedMatrix: @unchecked Sendable {
 
     deinit { free(storage) }
 
+    /// Bytes a packed B [rows, columns] reserves (large ones in whole 2 MB pages).
+    public static func reservedBytes(rows: Int, columns: Int) -> Int { circ_gemm_packed_bytes(rows, columns) }
+
     /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), a and c row-major and dense. Large
     /// products are split by rows over the cores; inside `Threads.serially` they are one call, which
     /// streams B once. The bits are the same either way.

@@ -41,6 +41,12 @@ public final class SgemmPackedMatrix: FrozenProduct, @unchecked Sendable {
 
     deinit { free(packed) }
 
+    /// Bytes its packed B [rows, columns] reserves: none where products never run on it (no AVX-512);
+    /// the weight it keeps as given is not counted (a weight's two matrices share it).
+    public static func packedBytes(rows: Int, columns: Int) -> Int {
+        circ_gemm_kernels() == 2 ? PackedMatrix.reservedBytes(rows: rows, columns: columns) : 0
+    }
+
     /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), with `Matmul.gemm`'s bits.
     public func multiply(_ a: UnsafePointer<Float>, rows m: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         weight.withUnsafeBufferPointer { b in
