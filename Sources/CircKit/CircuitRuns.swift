@@ -17,6 +17,8 @@ enum CircuitRuns {
         // A circuit shares the base model's passes on these samples with the circuits scored before it.
         var scoring: (data: ScoringData, instance: CircuitInstance)?
         if let circuit {
+            try MemoryCheck.check(MemoryPlan.evaluation(model.model.config, data: SequenceLengths(try Training.encode(samples, model: model)), decoding: true,
+                                                        weightCircuit: circuit.level == .weight), "eval", setting: "n")
             let data = try ScoringData.shared(samples, model: model)
             scoring = (data, data.instance(of: circuit, on: model.model, source: means))
         }
@@ -90,6 +92,10 @@ enum CircuitRuns {
             for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
                 let model = circuitValue.model, circuit = circuitValue.circuit
+                if i == 0 {
+                    try MemoryCheck.check(MemoryPlan.evaluation(model.model.config, data: SequenceLengths(try Training.encode(column.samples, model: model)),
+                                                                decoding: false), "cross", setting: "n")
+                }
                 let data = try ScoringData.shared(column.samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
                 if let own = try? PCFGTask(name: circuit.task), let task = column.task, own.name != task.name {

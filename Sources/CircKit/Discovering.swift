@@ -67,6 +67,14 @@ enum Discovering {
         }
         if let path = model.path { parameters["model_path"] = path }
         let examples = try Training.encode(data.training(n), model: model)
+        let run: DiscoveryRun = switch (level, method) {
+        case (.weight, _): .weights(batch: options.batchSize)
+        case (.node, .cs): .sparsification(batch: options.batchSize)
+        case (.node, .auto): .warmStarted(batch: options.batchSize, halves: options.parallelHalves && options.ablation != .resample)
+        case (.node, .attribution): .attribution(heldOut: heldOutSize)
+        }
+        try MemoryCheck.announce(MemoryPlan.discovery(model.model.config, data: SequenceLengths(examples), run: run, ablationPass: options.ablation != .zero),
+                                 "discover \(taskName)", setting: "n (or batch)")
         let found: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []

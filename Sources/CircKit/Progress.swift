@@ -63,6 +63,12 @@ public final class ProgressBar {
         update(done, detail)
     }
 
+    /// A line of its own about the work (to the observer when set, else standard error).
+    public static func say(_ line: String) {
+        if let observer { return observer(line, 0, 1, true) }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
     /// Ends the bar without a line of its own (the error thrown after it says what happened).
     public func clear() {
         if let observer = Self.observer { return observer("", total, total, true) }

@@ -33,6 +33,9 @@ enum Training {
         let train = try encode(trainSamples, model: ModelValue(stored: stored, path: nil))
         let validation = try encode(validationSamples, model: ModelValue(stored: stored, path: nil))
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
+        try MemoryCheck.announce(MemoryPlan.training(config, data: SequenceLengths(train), batchSize: options.batchSize,
+                                                     validation: validation.isEmpty ? nil : SequenceLengths(validation)),
+                                 "train", setting: "batch, d or layers, or the data")
         let dataFingerprint = TrainingCheckpoint.fingerprint(of: train)
         var trainer = Trainer(model: stored.model, options: options)
         var history: [Value] = []

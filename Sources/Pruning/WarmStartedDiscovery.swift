@@ -59,14 +59,8 @@ public enum WarmStartedDiscovery {
     static let scoredSamples = 256
 
     /// The examples in four batches of similar lengths (means and scores need no small batches, and
-    /// four run fastest per example), of at most `largestBatch` examples each.
-    static func quarters(_ examples: [Example]) -> [Batch] {
-        Discovery.batches(examples, size: max(1, min(largestBatch, (examples.count + 3) / 4)))
-    }
-
-    /// The most examples a batch of the means pass takes: a quarter of 16,000 samples made passes
-    /// of several GB each, two at once (up to 2,048 samples, the batches are quarters as before).
-    static let largestBatch = 512
+    /// four run fastest per example), of at most 512 examples each (`DiscoveryRun.quarterSize`).
+    static func quarters(_ examples: [Example]) -> [Batch] { Discovery.batches(examples, size: DiscoveryRun.quarterSize(examples.count)) }
 
     /// Logits falling linearly with rank from +scale (the top unit) through 0 (unit `count`) to −scale
     /// (rank 2·count and below): the attribution circuit, surest units furthest from the boundary.

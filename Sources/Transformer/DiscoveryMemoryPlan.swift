@@ -1,5 +1,9 @@
 /// What a discovery run does, as its memory depends on it (the methods of `discover`).
 public enum DiscoveryRun: Sendable {
+    /// Examples per batch of the means and scoring passes of `auto` and `attribution`: a quarter of
+    /// the data, at most 512 (quarters of 16,000 samples made passes of several GB, two at once).
+    public static func quarterSize(_ count: Int) -> Int { max(1, min(512, (count + 3) / 4)) }
+
     /// `cs`: continuous sparsification over batches of `batch`, one pass at a time, through frozen
     /// weights that keep sgemm's rounding; the progress line scores 64 held-out samples.
     case sparsification(batch: Int)
@@ -36,7 +40,7 @@ extension MemoryPlan {
         /// The attribution methods' means over quarters of the data and scores on quarters of at most 256 samples.
         func quartersAndScores() {
             held.append(Part("frozen weights", Double(FrozenWeights.byteCount(config, rounding: .packed))))
-            let quarters = data.batches(size: (data.count + 3) / 4, order: .sourceFirst)
+            let quarters = data.batches(size: DiscoveryRun.quarterSize(data.count), order: .sourceFirst)
             held.append(Part("data", batchBytes(quarters)))
             if ablationPass { phases.append([Part("means passes", floats * peak(quarters, atOnce: perCore) { pass.forward($0) })]) }
             let scored = data.count > 256 ? data.scaled(to: 256).batches(size: 64, order: .sourceFirst) : quarters

@@ -8,6 +8,9 @@ public struct AvailableMemory: Sendable, Equatable, CustomStringConvertible {
     /// Where the number comes from: "cgroup limit 4.0 GB, 1.2 GB in use" or "MemAvailable".
     public let source: String
 
+    /// An amount from a named source.
+    public init(bytes: Int, source: String) { self.bytes = bytes; self.source = source }
+
     /// "2.8 GB available (cgroup limit 4.0 GB, 1.2 GB in use)".
     public var description: String { "\(MemoryEstimate.format(bytes)) available (\(source))" }
 

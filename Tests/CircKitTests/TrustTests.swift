@@ -91,6 +91,21 @@ import Testing
         #expect(sizes.first == "warning: dataset: n=1000000000000 is more than the 16000 samples copy's train split holds; using 16000")
     }
 
+    @Test func runsThatDoNotFitAreRefusedAtOnceNamingTheSetting() {
+        setenv("CIRC_MEMORY_LIMIT", "20M", 1)
+        defer { unsetenv("CIRC_MEMORY_LIMIT") }
+        let started = Date()
+        let result = circ(Self.setup + """
+        discover(m, "copy", n=16000, cache=false)
+        """)
+        #expect(Date().timeIntervalSince(started) < 60)
+        let message = result.error?.message ?? ""
+        #expect(message.hasPrefix("discover copy: needs about "), "\(message)")
+        #expect(message.contains("more than the 20 MB available (CIRC_MEMORY_LIMIT=20M); lower n"), "\(message)")
+        let training = circ("train(dataset(\"copy\", n=500), layers=1, d=64, batch=500, out=\"\(Self.folder)/big.safetensors\")")
+        #expect(training.error?.message.contains("lower batch, d or layers, or the data") == true, "\(String(describing: training.error))")
+    }
+
     @Test func labelsTellCircuitsApart() {
         let result = circ(Self.setup + """
         z = discover(m, "reverse", n=128, epochs=3, ablation="zero")

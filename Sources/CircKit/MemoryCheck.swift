@@ -1,0 +1,35 @@
+import CircLang
+import Foundation
+import Transformer
+
+/// Memory planned before a run: its estimate (`MemoryPlan`) against what the process may take,
+/// refused with the estimate, the limit and the setting to change instead of meeting the OOM killer.
+enum MemoryCheck {
+    /// What a run may take: the system's and cgroup's room, or less with `CIRC_MEMORY_LIMIT`
+    /// (bytes, or a number with K, M or G: thousands, millions, billions), which leaves room for other work on a shared machine.
+    static func available() -> AvailableMemory? {
+        let system = AvailableMemory.now()
+        guard let text = ProcessInfo.processInfo.environment["CIRC_MEMORY_LIMIT"], let limit = bytes(text) else { return system }
+        let mine = AvailableMemory(bytes: limit, source: "CIRC_MEMORY_LIMIT=\(text)")
+        return system.map { $0.bytes < limit ? $0 : mine } ?? mine
+    }
+
+    /// `512M`, `4G`, `1000000` as bytes.
+    static func bytes(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let scale = ["K": 1_000, "M": 1_000_000, "G": 1_000_000_000][trimmed.last.map(String.init) ?? ""]
+        let number = Double(scale == nil ? trimmed : String(trimmed.dropLast()))
+        return number.flatMap { $0 > 0 && $0 < 1e18 ? Int($0 * Double(scale ?? 1)) : nil }
+    }
+
+    /// Throws from `function` when `estimate` does not fit, naming `setting`.
+    static func check(_ estimate: MemoryEstimate, _ function: String, setting: String) throws {
+        if let refusal = estimate.refusal(available(), setting: setting) { throw RuntimeError("\(function): \(refusal)") }
+    }
+
+    /// Checks `estimate`, then says it as the run's first progress line.
+    static func announce(_ estimate: MemoryEstimate, _ function: String, setting: String) throws {
+        try check(estimate, function, setting: setting)
+        ProgressBar.say("\(function): memory \(estimate)\(available().map { ", \($0)" } ?? "")")
+    }
+}
