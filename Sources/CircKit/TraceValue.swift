@@ -23,6 +23,8 @@ public final class TraceValue: NativeObject, Figure {
     let expectedTokens: [String]
     /// Target token names by id.
     private let vocabulary: [String]
+    /// The most likely token and its probability at each target position.
+    let topTokens: [(token: String, probability: Float)]
     /// The tokens with probabilities listed per position.
     static let topK = 5
 
@@ -34,15 +36,12 @@ public final class TraceValue: NativeObject, Figure {
         sourceTokens = names(trace.source, source)
         inputTokens = names(trace.decoderInputs, target)
         expectedTokens = names(trace.expected, target)
+        topTokens = (0..<trace.positions).map { p in trace.top(1, at: p).first.map { (target[Int($0.token)], $0.probability) } ?? ("", 0) }
     }
 
     public var typeName: String { "trace" }
     public var fieldNames: [String] { ["tokens", "output", "probs", "attention", "activation", "residual", "svg", "csv"] }
 
-    /// The most likely token and its probability at each target position.
-    var topTokens: [(token: String, probability: Float)] {
-        (0..<trace.positions).map { p in trace.top(1, at: p).first.map { (vocabulary[Int($0.token)], $0.probability) } ?? ("", 0) }
-    }
 
     /// Whether greedy decoding stopped without <eos>, so that the last position's expected <eos> is not the model's.
     var stoppedShort: Bool { greedyTokens.map { topTokens[$0].token != "<eos>" } ?? false }
