@@ -52,17 +52,30 @@ enum CircuitRuns {
     /// The greedy output of a model or circuit for one source; a circuit runs with its own ablation
     /// values (`means` .discovery), or with values computed on this input and the model's own output.
     static func predict(_ target: Value, source: String, means: AblationSource) throws -> String {
-        let (model, circuit) = try modelAndCircuit(target)
+        let model = try modelAndCircuit(target).model
         let ids = try model.encodeSource(source)
-        let instance = circuit.map { circuit -> CircuitInstance in
-            guard circuit.needsDataValues(means) else { return circuit.instance(for: model.model, examples: [], source: means) }
-            let output = Evaluation.decode(model: model.model, sources: [ids]).first ?? []
-            return circuit.instance(for: model.model, examples: [Example(source: ids, target: output)], source: .data)
-        }
-        return model.decodeTarget(Evaluation.decode(model: instance?.model ?? model.model, sources: [ids], masks: instance?.masks).first ?? [])
+        return model.decodeTarget(greedyOutput(model, try instance(of: target, source: ids, target: nil, means: means), source: ids))
     }
 
-    private static func modelAndCircuit(_ value: Value) throws -> (ModelValue, Circuit?) {
+    /// What a circuit value runs as on one input (nil for a model): with its own ablation values
+    /// (`means` .discovery, when it carries them), else with values computed on this source and
+    /// `target`, or the model's own greedy output when `target` is nil.
+    static func instance(of value: Value, source ids: [Int32], target: [Int32]?, means: AblationSource) throws -> CircuitInstance? {
+        let (model, circuit) = try modelAndCircuit(value)
+        return circuit.map { circuit in
+            guard circuit.needsDataValues(means) else { return circuit.instance(for: model.model, examples: [], source: means) }
+            let data = Example(source: ids, target: target ?? greedyOutput(model, nil, source: ids))
+            return circuit.instance(for: model.model, examples: [data], source: .data)
+        }
+    }
+
+    /// The greedy output ids of a model, or of a circuit instance of it, for one source.
+    static func greedyOutput(_ model: ModelValue, _ instance: CircuitInstance?, source ids: [Int32]) -> [Int32] {
+        Evaluation.decode(model: instance?.model ?? model.model, sources: [ids], masks: instance?.masks).first ?? []
+    }
+
+    /// The model of a model or circuit value, and the circuit when it is one.
+    static func modelAndCircuit(_ value: Value) throws -> (model: ModelValue, circuit: Circuit?) {
         switch value {
         case .native(let model as ModelValue): return (model, nil)
         case .native(let circuit as CircuitValue): return (circuit.model, circuit.circuit)

@@ -1,5 +1,4 @@
 import CircLang
-import FileIO
 import Foundation
 import Pruning
 
@@ -43,21 +42,13 @@ public final class DiffValue: NativeObject, Figure {
                 .record(Record([("name", .string($0.name)), ("both", .number(Double($0.both))), ("only_a", .number(Double($0.onlyThis))),
                                 ("only_b", .number(Double($0.onlyOther))), ("size", .number(Double($0.size)))]))
             })
-        case "svg": return writer("svg", "Writes the diff as an SVG bar chart.", svg)
-        case "csv": return writer("csv", "Writes the diff as CSV: block, both, only_a, only_b, size.", csv)
+        case "svg": return FigureFiles.writer("svg", "Writes the diff as an SVG bar chart.") { self.svg }
+        case "csv": return FigureFiles.writer("csv", "Writes the diff as CSV: block, both, only_a, only_b, size.") { self.csv }
         default: return nil
         }
     }
 
     public func isEqual(to other: any NativeObject) -> Bool { false }
-
-    private func writer(_ name: String, _ doc: String, _ text: String) -> Value {
-        .builtin(NativeFunction(name, [Parameter("path", .string)], returns: "nil", doc: doc) { args, _ in
-            let path = try args.string(0)
-            do throws(FileError) { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError(error.description) }
-            return .null
-        })
-    }
 
     var csv: String {
         (["block,both,only_a,only_b,size"] + blocks.map { "\($0.name),\($0.both),\($0.onlyThis),\($0.onlyOther),\($0.size)" }).joined(separator: "\n") + "\n"

@@ -1,3 +1,5 @@
+import CircLang
+import FileIO
 import Foundation
 
 /// A value with a picture: `circ serve` sends it as image/svg+xml, so a notebook shows it inline.
@@ -11,6 +13,12 @@ enum SVG {
     /// Text made safe inside an SVG (or HTML) element.
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// The fill of a heatmap cell: white at 0 (and below) to blue at 1 (and above).
+    static func shade(_ value: Double) -> String {
+        let t = max(0, min(1, value.isFinite ? value : 0))
+        return String(format: "rgb(%d,%d,%d)", Int(255 - 222 * t), Int(255 - 153 * t), Int(255 - 75 * t))
     }
 
     /// One horizontal stacked bar per row (a block of a model), its segments `counts` out of `size`
@@ -33,5 +41,22 @@ enum SVG {
             out += "\n"
         }
         return out + "</svg>\n"
+    }
+}
+
+/// Writing figures and tables to files, as their `.svg(path)` and `.csv(path)` methods do.
+enum FigureFiles {
+    /// A method value `name(path)` that writes `text()` to path atomically.
+    static func writer(_ name: String, _ doc: String, _ text: @escaping () -> String) -> Value {
+        .builtin(NativeFunction(name, [Parameter("path", .string)], returns: "nil", doc: doc) { args, _ in
+            let path = try args.string(0)
+            do throws(FileError) { try FileSystem.writeAtomically(Array(text().utf8), to: path) } catch { throw RuntimeError(error.description) }
+            return .null
+        })
+    }
+
+    /// A CSV field: quoted when it holds a comma, a quote or a newline.
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

@@ -1,5 +1,4 @@
 import CircLang
-import FileIO
 import Foundation
 
 /// A labelled matrix (overlaps, cross-task faithfulness): prints as a heatmap with Unicode
@@ -17,6 +16,8 @@ public final class MatrixValue: NativeObject, Figure {
     public let counts: [[Int]]?
     /// Cells scored on fewer tokens than this are marked as resting on too little.
     public static let fewTokens = 50
+    /// The columns printed at most (a block's activations have hundreds).
+    static let printedColumns = 16
 
     /// A matrix, with the token count of each cell when its values are scores.
     public init(title: String, rows: [String], columns: [String], values: [[Double]], counts: [[Int]]? = nil) {
@@ -34,19 +35,21 @@ public final class MatrixValue: NativeObject, Figure {
     private static let shades: [Character] = [" ", "░", "▒", "▓", "█"]
 
     public var summary: String {
+        let shown = columns.prefix(Self.printedColumns)
+        let cells = values.enumerated().map { i, row in
+            row.prefix(shown.count).enumerated().map { j, v -> String in
+                let shade = Self.shades[max(0, min(4, Int((v.isFinite ? v : 0) * 4 + 0.5)))]
+                return String(repeating: shade, count: 2) + (v.isNaN ? "  – " : String(format: "%.2f", v)) + (isThin(i, j) ? "*" : "")
+            }
+        }
         let labelWidth = min(24, (rows.map(\.count).max() ?? 0) + 1)
-        let cellWidth = max(7, min(12, (columns.map(\.count).max() ?? 0) + 1))
+        let cellWidth = max(7, min(12, (columns.map(\.count).max() ?? 0) + 1), (cells.joined().map(\.count).max() ?? 0) + 1)
         func fit(_ s: String, _ width: Int) -> String {
             s.count >= width ? String(s.prefix(width - 2)) + "… " : s.padding(toLength: width, withPad: " ", startingAt: 0)
         }
-        var lines = [title, fit("", labelWidth) + columns.map { fit($0, cellWidth) }.joined()]
-        for (i, (label, row)) in zip(rows, values).enumerated() {
-            let cells = row.enumerated().map { j, v -> String in
-                let shade = Self.shades[max(0, min(4, Int((v.isFinite ? v : 0) * 4 + 0.5)))]
-                return fit(String(repeating: shade, count: 2) + (v.isNaN ? "  – " : String(format: "%.2f", v)) + (isThin(i, j) ? "*" : ""), cellWidth)
-            }
-            lines.append(fit(label, labelWidth) + cells.joined())
-        }
+        var lines = [title, fit("", labelWidth) + shown.map { fit($0, cellWidth) }.joined()]
+        for (label, row) in zip(rows, cells) { lines.append(fit(label, labelWidth) + row.map { fit($0, cellWidth) }.joined()) }
+        if columns.count > shown.count { lines.append("… \(columns.count - shown.count) more columns (.values holds them all)") }
         if values.indices.contains(where: { i in values[i].indices.contains { isThin(i, $0) } }) {
             lines.append("* scored on fewer than \(Self.fewTokens) tokens (.counts has each cell's count; – none)")
         }
@@ -59,21 +62,10 @@ public final class MatrixValue: NativeObject, Figure {
         case "columns": return .list(columns.map { .string($0) })
         case "values": return .list(values.map { .list($0.map { .number($0) }) })
         case "counts": return counts.map { .list($0.map { .list($0.map { .number(Double($0)) }) }) } ?? .null
-        case "svg":
-            return .builtin(NativeFunction("svg", [Parameter("path", .string)], returns: "nil", doc: "Writes the matrix as an SVG heatmap.") { args, _ in
-                try self.write(self.svg, to: try args.string(0))
-            })
-        case "csv":
-            return .builtin(NativeFunction("csv", [Parameter("path", .string)], returns: "nil", doc: "Writes the matrix as CSV.") { args, _ in
-                try self.write(self.csv, to: try args.string(0))
-            })
+        case "svg": return FigureFiles.writer("svg", "Writes the matrix as an SVG heatmap.") { self.svg }
+        case "csv": return FigureFiles.writer("csv", "Writes the matrix as CSV.") { self.csv }
         default: return nil
         }
-    }
-
-    private func write(_ text: String, to path: String) throws -> Value {
-        do throws(FileError) { try FileSystem.writeAtomically(Array(text.utf8), to: path) } catch { throw RuntimeError(error.description) }
-        return .null
     }
 
     /// The `matrix(values, rows, columns, title)` builtin: any table of numbers as a matrix value.
@@ -100,9 +92,7 @@ public final class MatrixValue: NativeObject, Figure {
     /// Comma-separated with full labels: a header row of column labels, or, for scores, one line
     /// per cell (`row,column,value,tokens`).
     var csv: String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
+        let field = FigureFiles.csvField
         if let counts {
             return (["row,column,value,tokens"] + rows.indices.flatMap { i in
                 columns.indices.map { j in [field(rows[i]), field(columns[j]), values[i][j].isNaN ? "" : String(values[i][j]), String(counts[i][j])].joined(separator: ",") }
@@ -119,10 +109,7 @@ public final class MatrixValue: NativeObject, Figure {
         let cell = 48, left = max(170, 12 + (rows.map(\.count).max() ?? 0) * 13 / 2), top = 150, bar = 16
         let thin = values.indices.contains { i in values[i].indices.contains { isThin(i, $0) } }
         let width = left + cell * columns.count + 90, height = top + cell * rows.count + (thin ? 50 : 30)
-        func colour(_ v: Double) -> String {
-            let t = max(0, min(1, v.isFinite ? v : 0))
-            return String(format: "rgb(%d,%d,%d)", Int(255 - 222 * t), Int(255 - 153 * t), Int(255 - 75 * t))
-        }
+        let colour = SVG.shade
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"11\">\n"
         out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(SVG.escape(title))</text>\n"
         for (j, label) in columns.enumerated() {

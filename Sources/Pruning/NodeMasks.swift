@@ -39,7 +39,7 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     }
 
     /// The masked blocks of a model of `config`, in model order.
-    static func blockNames(_ config: ModelConfig) -> [String] {
+    public static func blockNames(_ config: ModelConfig) -> [String] {
         var names: [String] = []
         for i in 0..<config.layers { names += ["encoder.layers.\(i).self_attention", "encoder.layers.\(i).feed_forward"] }
         for i in 0..<config.layers {

@@ -1,0 +1,46 @@
+import CircLang
+import Pruning
+import Transformer
+
+/// Builtins for looking inside a model: one input traced whole, the model's blocks, circuits built by hand.
+enum InspectBuiltins {
+    static func make() -> [NativeFunction] {
+        [
+            NativeFunction("trace", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string),
+                                     Parameter("target", .string, default: .null), CircuitBuiltins.meansParameter], returns: "trace",
+                           doc: "Runs one source through a model or a circuit, teacher-forced on target (else on its own greedy output), and keeps what the pass saw: every head's attention weights, every block's output, the residual stream after every block, and the top 5 tokens and the expected token's probability at each target position. It prints the tokens and the output with each token's probability. Fields: tokens ({source, target}: the tokens at the encoder's positions, <eos> last, and at the decoder's, <sos> first), output (the most likely token at each position, up to <eos>), probs ({position, expected, p_expected, top: [{token, p}]} per target position); methods attention(block, head) (a matrix, rows the query tokens, columns the key tokens), activation(block) and residual(block) (matrices, positions × units), svg(path) (every head's attention and the probabilities; shown inline in a notebook), csv(path). A circuit runs with its masked units at its ablation values, as in predict and eval (means=\"data\": computed on this input and the target).") { args, _ in
+                try trace(args)
+            },
+            NativeFunction("blocks", [Parameter("m", .native("model"))], returns: "list",
+                           doc: "The model's blocks in order, as {name, kind, size, heads} records: kind self_attention, cross_attention or feed_forward; size the units (the model width); heads 0 for feed-forward blocks.") { args, _ in
+                let config = try args.native(0, as: ModelValue.self).model.config
+                return .list(NodeMasks.blockNames(config).map { name in
+                    let kind = String(name.split(separator: ".").last ?? "")
+                    return .record(Record([("name", .string(name)), ("kind", .string(kind)), ("size", .number(Double(config.width))),
+                                           ("heads", .number(kind == "feed_forward" ? 0 : Double(config.heads)))]))
+                })
+            },
+            NativeFunction("circuit", [Parameter("m", .native("model")), Parameter("spec", .list),
+                                       Parameter("level", .string, default: .string("node"), choices: ["node"]),
+                                       Parameter("name", .string, default: .null)], returns: "circuit",
+                           doc: "A node circuit built by hand from a list of block names (whole blocks kept) and [block, unit] pairs (single units kept); every other unit is masked. It carries no ablation values, so it runs with mean ablation computed on the data it runs on (eval's samples; predict's and trace's input). ~circuit(m, [block]) is the model with that block knocked out; circuit(m, c.units) == c. name (default \"hand-built\") is its task field, used in labels.") { args, _ in
+                let model = try args.native(0, as: ModelValue.self)
+                let name = args["name"] == .null ? "hand-built" : try args.string("name")
+                return .native(CircuitValue(try HandBuiltCircuit.build(model, spec: try args.list(1), level: try args.string("level"), name: name), model: model))
+            },
+        ]
+    }
+
+    /// `trace(m, source, target, means)`.
+    private static func trace(_ args: Arguments) throws -> Value {
+        let (model, circuit) = try CircuitRuns.modelAndCircuit(args[0])
+        let source = try model.encodeSource(try args.string(1))
+        let given = args["target"] == .null ? nil : try model.encodeTarget(try args.string("target"))
+        let instance = try CircuitRuns.instance(of: args[0], source: source, target: given, means: try CircuitBuiltins.meansArgument(args, "trace"))
+        let target = given ?? CircuitRuns.greedyOutput(model, instance, source: source)
+        let trace = InputTrace(model: instance?.model ?? model.model, source: source, target: target, masks: instance?.masks)
+        let modelLabel = "model \(model.fingerprint.prefix(8))"
+        return .native(TraceValue(trace, model: model, label: circuit.map { "circuit \($0.task) on \(modelLabel)" } ?? modelLabel,
+                                  greedyTokens: given == nil ? target.count : nil))
+    }
+}

@@ -1,0 +1,110 @@
+import Randomness
+import Tensor
+
+/// What a pass saw, read without touching its arithmetic: the hooks inspection reads a pass through.
+extension ForwardPass {
+    /// Each attention block's weights [B, heads, queries, keys] (the probabilities kept for backward), by node name, in model order.
+    public var attentionWeights: [(name: String, weights: UnsafeMutablePointer<Float>, shape: Attention.Shape)] {
+        var out: [(String, UnsafeMutablePointer<Float>, Attention.Shape)] = []
+        for (i, layer) in encoderLayers.enumerated() {
+            out.append(("encoder.layers.\(i).self_attention", layer.attention.probs, layer.attention.shape))
+        }
+        for (i, layer) in decoderLayers.enumerated() {
+            out.append(("decoder.layers.\(i).self_attention", layer.selfAttention.probs, layer.selfAttention.shape))
+            out.append(("decoder.layers.\(i).cross_attention", layer.crossAttention.probs, layer.crossAttention.shape))
+        }
+        return out
+    }
+
+    /// The residual stream [rows, d] just after each attention and feed-forward block (its output added), by node name, in model order.
+    public var residualStreams: [(name: String, values: UnsafeMutablePointer<Float>, rows: Int)] {
+        let rowsS = batch.size * batch.sourceLength, rowsT = batch.size * batch.targetLength
+        var out: [(String, UnsafeMutablePointer<Float>, Int)] = []
+        for (i, layer) in encoderLayers.enumerated() {
+            out.append(("encoder.layers.\(i).self_attention", layer.afterAttention, rowsS))
+            out.append(("encoder.layers.\(i).feed_forward", layer.output, rowsS))
+        }
+        for (i, layer) in decoderLayers.enumerated() {
+            out.append(("decoder.layers.\(i).self_attention", layer.afterSelf, rowsT))
+            out.append(("decoder.layers.\(i).cross_attention", layer.afterCross, rowsT))
+            out.append(("decoder.layers.\(i).feed_forward", layer.output, rowsT))
+        }
+        return out
+    }
+}
+
+/// One named block's values from a one-input pass: `heads` matrices of rows × columns (one for
+/// block outputs and residuals, whose columns are units; one per head for attention, whose rows
+/// are queries and columns keys).
+public struct BlockReading: Sendable {
+    /// The block's node name, e.g. `decoder.layers.1.cross_attention`.
+    public let name: String
+    /// Matrices held (heads for attention, else 1).
+    public let heads: Int
+    /// Rows of each matrix (positions, or queries).
+    public let rows: Int
+    /// Columns of each matrix (units, or keys).
+    public let columns: Int
+    /// heads × rows × columns values.
+    public let values: [Float]
+
+    /// Matrix `head` as rows of numbers.
+    public func matrix(head: Int = 0) -> [[Float]] {
+        (0..<rows).map { r in Array(values[((head * rows + r) * columns)..<((head * rows + r + 1) * columns)]) }
+    }
+}
+
+/// One input run teacher-forced through a model, node masks in place if given, by the same forward
+/// pass training, discovery and evaluation run, with what the pass saw copied out of it.
+public struct InputTrace: Sendable {
+    /// Source ids as the encoder saw them (EOS last).
+    public let source: [Int32]
+    /// Decoder input ids (SOS first): position i reads decoderInputs[i] and predicts expected[i].
+    public let decoderInputs: [Int32]
+    /// The token expected at each target position (EOS last).
+    public let expected: [Int32]
+    /// Each attention block's weights, one matrix (queries × keys) per head, in model order.
+    public let attention: [BlockReading]
+    /// Each attention and feed-forward block's output (positions × units) as it entered the residual
+    /// stream (after its node mask, when masks are given), in model order.
+    public let blockOutputs: [BlockReading]
+    /// The residual stream (positions × units) after each block, in model order.
+    public let residuals: [BlockReading]
+    /// Output distributions, target positions × vocabulary.
+    public let probabilities: [Float]
+    /// Target vocabulary size.
+    public let vocabulary: Int
+
+    /// Runs `source` (ids without EOS) teacher-forced on `target` (ids without SOS or EOS).
+    public init(model: TransformerModel, source: [Int32], target: [Int32], masks: BlockMasks?) {
+        let batch = Batch(sources: [source], targets: [target])
+        var random = SeededRandom(seed: 0)
+        let pass = model.forward(batch, masks: masks, random: &random)
+        let d = model.config.width, v = model.config.targetVocabulary
+        (self.source, decoderInputs, expected, vocabulary) = (batch.sources, batch.decoderInputs, batch.decoderTargets, v)
+        attention = pass.attentionWeights.map { name, weights, shape in
+            BlockReading(name: name, heads: shape.heads, rows: shape.queries, columns: shape.keys,
+                         values: Array(UnsafeBufferPointer(start: weights, count: shape.heads * shape.queries * shape.keys)))
+        }
+        func readings(_ blocks: [(name: String, values: UnsafeMutablePointer<Float>, rows: Int)]) -> [BlockReading] {
+            blocks.map { BlockReading(name: $0.name, heads: 1, rows: $0.rows, columns: d, values: Array(UnsafeBufferPointer(start: $0.values, count: $0.rows * d))) }
+        }
+        blockOutputs = readings(pass.blockOutputs)
+        residuals = readings(pass.residualStreams)
+        var probabilities = [Float](repeating: 0, count: batch.targetLength * v)
+        CrossEntropy.softmax(&probabilities, pass.logits, rows: batch.targetLength, classes: v)
+        self.probabilities = probabilities
+    }
+
+    /// Target positions (one per expected token).
+    public var positions: Int { expected.count }
+
+    /// The probability of `token` at target position `position`.
+    public func probability(of token: Int32, at position: Int) -> Float { probabilities[position * vocabulary + Int(token)] }
+
+    /// The `k` most likely tokens at a target position, most likely first (ties: lower id first).
+    public func top(_ k: Int, at position: Int) -> [(token: Int32, probability: Float)] {
+        let row = probabilities[(position * vocabulary)..<((position + 1) * vocabulary)]
+        return zip(row.indices, row).sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(k).map { (Int32($0.0 - position * vocabulary), $0.1) }
+    }
+}
