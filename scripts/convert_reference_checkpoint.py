@@ -24,6 +24,8 @@ import sys
 import zipfile
 from array import array
 
+import safetensors_file
+
 
 class ConversionError(Exception):
     """A problem with an input file, worded for the person running the converter."""
@@ -261,27 +263,11 @@ def model_config(tensors, checkpoint, source_vocab, target_vocab, path, tokenize
 
 
 def write_safetensors(out_path, tensors, archive, metadata, checkpoint_path):
-    """Writes the model file next to its final name, then renames it into place."""
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name in sorted(tensors):
-        raw = float32_values(tensors[name], archive, name, checkpoint_path)
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    encoded = json.dumps(header, sort_keys=True).encode("utf-8")
-    encoded += b" " * ((8 - (len(encoded) + 8) % 8) % 8)
-    temporary = out_path + ".tmp"
+    """Writes the model file atomically, every tensor as F32."""
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(struct.pack("<Q", len(encoded)))
-            handle.write(encoded)
-            for raw in blobs:
-                handle.write(raw)
-        os.replace(temporary, out_path)
+        safetensors_file.write(out_path, {name: (list(tensors[name].shape), float32_values(tensors[name], archive, name, checkpoint_path))
+                                          for name in tensors}, metadata)
     except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
         raise ConversionError(f"{out_path}: cannot write: {error.strerror}") from None
 
 

@@ -45,6 +45,8 @@ import re
 import struct
 import sys
 
+import safetensors_file
+
 
 class ConversionError(Exception):
     """A problem with an input file, worded for the person running the converter."""
@@ -311,29 +313,10 @@ def float32_bytes(values):
 
 
 def write_safetensors(out_path, tensors, metadata):
-    """Writes the model file next to its final name, then renames it into place."""
-    header = {"__metadata__": metadata}
-    blobs, offset = [], 0
-    for name in sorted(tensors):
-        shape, values = tensors[name]
-        raw = float32_bytes(values)
-        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + len(raw)]}
-        blobs.append(raw)
-        offset += len(raw)
-    encoded = json.dumps(header, sort_keys=True).encode("utf-8")
-    encoded += b" " * ((8 - (len(encoded) + 8) % 8) % 8)
-    folder = os.path.dirname(os.path.abspath(out_path))
-    temporary = os.path.join(folder, f".{os.path.basename(out_path)}.{os.getpid()}.tmp")
+    """Writes the model file atomically ({name: (shape, values)} as F32)."""
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(struct.pack("<Q", len(encoded)))
-            handle.write(encoded)
-            for raw in blobs:
-                handle.write(raw)
-        os.replace(temporary, out_path)
+        safetensors_file.write(out_path, {name: (shape, float32_bytes(values)) for name, (shape, values) in tensors.items()}, metadata)
     except OSError as error:
-        if os.path.exists(temporary):
-            os.remove(temporary)
         raise ConversionError(f"{out_path}: cannot write: {error.strerror}") from None
 
 
