@@ -23,7 +23,7 @@ enum Training {
         let checkpointEvery = try args.number("checkpoint_every")
         guard checkpointEvery >= 0 else { throw RuntimeError("train: checkpoint_every is in seconds and cannot be negative, got \(formatNumber(checkpointEvery))") }
         let out = try args.string("out"), checkpointPath = out + ".checkpoint"
-        do throws(FileError) { try AtomicFile.checkWritable(out) } catch { throw RuntimeError("train: \(error.description)") }
+        do throws(FileError) { try AtomicFile.checkWritable(out, createFolders: true) } catch { throw RuntimeError("train: \(error.description)") }
         let trainSamples = try samples(args["data"], split: .train, limit: nil)
         let validationSamples = args["validation"] == .null ? [] : try samples(args["validation"], split: .test, limit: 500)
         let vocabulary = vocabulary(for: trainSamples + validationSamples)

@@ -46,6 +46,7 @@ public enum AtomicFile {
         case NSFileWriteNoPermissionError, NSFileReadNoPermissionError: return "permission denied"
         case NSFileWriteOutOfSpaceError: return "no space left on the device"
         case NSFileWriteVolumeReadOnlyError: return "the volume is read-only"
+        case NSFileWriteFileExistsError: return "a file of that name is in the way"
         default: return "the system refused it (code \(nsError.code))"
         }
     }

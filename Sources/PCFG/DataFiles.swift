@@ -43,7 +43,7 @@ public enum DataFiles {
 
     private static func write(_ lines: [String], to path: String) throws(PCFGError) {
         do throws(FileError) {
-            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path)
+            try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: path, createFolders: true)
         } catch {
             throw PCFGError.invalid(error.description)
         }

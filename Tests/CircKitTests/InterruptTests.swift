@@ -81,4 +81,17 @@ private final class TerminalSession {
         #expect(session.wait(for: "true", after: next))
         session.type(":quit\r")
     }
+
+    @Test func ctrlCDuringDiscoverySaysSoOnce() throws {
+        let session = try TerminalSession()
+        #expect(session.wait(for: "circ> "))
+        session.type("c = discover(model(), \"copy\", method=\"cs\", cache=false)\r")
+        #expect(session.wait(for: "discover copy"))
+        let mark = session.screen.endIndex
+        session.pressCtrlC()
+        #expect(session.wait(for: "circ> ", after: mark))
+        let said = session.screen[mark...].components(separatedBy: "no circuit was bound").count - 1
+        #expect(said == 1, "\(session.screen[mark...])")
+        session.type(":quit\r")
+    }
 }

@@ -41,11 +41,11 @@ import Testing
         let cases: [(code: String, message: String)] = [
             ("write(\"\", \"x\")", "write: cannot write a file with an empty path"),
             ("write(\"\(folder)\", \"x\")", "write: cannot write '\(folder)': it is a folder"),
-            ("save(m, \"\(folder)\")", "cannot write '\(folder)': it is a folder"),
-            ("save(m, \"\(folder)/no/such/m.safetensors\")", "cannot write '\(folder)/no/such/m.safetensors': the folder '\(folder)/no/such' does not exist"),
-            ("save_dataset(dataset(\"copy\", n=2), \"\(folder)/none/d.csv\")", "cannot write '\(folder)/none/d.csv': the folder '\(folder)/none' does not exist"),
-            ("train(dataset(\"copy\", n=20), layers=1, d=16, epochs=1, out=\"\(folder)/no/m.safetensors\")",
-             "train: cannot write '\(folder)/no/m.safetensors': the folder '\(folder)/no' does not exist"),
+            ("save(m, \"\(folder)\")", "save: cannot write '\(folder)': it is a folder"),
+            ("save(m, \"\(folder)/m.safetensors/x.safetensors\")", "save: cannot write '\(folder)/m.safetensors/x.safetensors': cannot create the folder '\(folder)/m.safetensors': a file of that name is in the way"),
+            ("save_dataset(dataset(\"copy\", n=2), \"\(folder)/m.safetensors/d.csv\")", "cannot write '\(folder)/m.safetensors/d.csv': cannot create the folder '\(folder)/m.safetensors': a file of that name is in the way"),
+            ("train(dataset(\"copy\", n=20), layers=1, d=16, epochs=1, out=\"\(folder)/m.safetensors/m.safetensors\")",
+             "train: cannot write '\(folder)/m.safetensors/m.safetensors': cannot create the folder '\(folder)/m.safetensors': a file of that name is in the way"),
             ("overlap([]).svg(\"\(folder)\")", "cannot write '\(folder)': it is a folder"),
             ("model(\"\(folder)/missing.safetensors\")", "\(folder)/missing.safetensors: no such file"),
         ]
@@ -55,6 +55,17 @@ import Testing
             #expect(got == message, "\(code)")
             #expect(!got.contains("NSCocoaErrorDomain") && !got.contains("Error Domain=") && !got.contains("NSUnderlyingError"), "\(got)")
         }
+    }
+
+    @Test func savesMakeTheFoldersAboveTheirFileAsWriteDoes() throws {
+        let folder = NSTemporaryDirectory() + "circ-folders-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = circ("""
+        m = train(dataset("copy", n=20), layers=1, d=16, epochs=1, out="\(folder)/a/m.safetensors")
+        save(m, "\(folder)/b/c/m.safetensors"); save_dataset(dataset("copy", n=2), "\(folder)/d/e.csv"); write("\(folder)/f/g.txt", "x")
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        for file in ["a/m.safetensors", "b/c/m.safetensors", "d/e.csv", "f/g.txt"] { #expect(FileManager.default.fileExists(atPath: "\(folder)/\(file)"), "\(file)") }
     }
 
     @Test func settingsThatMakeNoSenseAreRefused() {
