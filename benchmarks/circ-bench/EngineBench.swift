@@ -21,7 +21,7 @@ struct EngineBench {
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
 
     /// The names of the per-model measurements.
-    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode", "packed_product"]
+    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode", "packed_product", "trace"]
 
     private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
@@ -130,6 +130,12 @@ struct EngineBench {
             let trainer = WeightMaskTrainer(model, examples: examples, options: DiscoveryOptions())
             let seconds = best(count) { _ = trainer.step(0, learningRate: 0.1) }
             emit(timing("weight_mask_step", seconds) + versusTraining(seconds))
+        }
+        if wants("trace") {
+            // One input seen whole (`trace`): a teacher-forced pass copying out every head's attention,
+            // every block's output, the residual stream and the output distributions.
+            let seconds = best(repeats) { _ = InputTrace(model: model, source: examples[0].source, target: examples[0].target, masks: nil) }
+            emit(shape + [("what", "trace"), ("ms", seconds * 1000), ("source", examples[0].source.count), ("target", examples[0].target.count)])
         }
         if wants("greedy_decode") {
             var decoder = GreedyDecoder(model: model, maxLength: 30)
