@@ -115,11 +115,16 @@ public enum SafeTensors {
             }
             tensors[name] = (shape, data.count)
             ranges.append((offsets[0], offsets[1], name))
-            // Each tensor's values as Float, converted from its own bytes (alignment is not assumed).
-            let raw = bytes.subdata(in: (dataStart + offsets[0])..<(dataStart + offsets[1]))
-            switch precision {
-            case .f32: data += raw.withUnsafeBytes { bytes in (0..<elements).map { bytes.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
-            case .f16: data += raw.withUnsafeBytes { bytes in (0..<elements).map { Float(bytes.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self)) } }
+            // Each tensor's values as Float, read from its own bytes (copied as they are, or widened from half).
+            bytes.withUnsafeBytes { all in
+                let raw = UnsafeRawBufferPointer(rebasing: all[(dataStart + offsets[0])..<(dataStart + offsets[1])])
+                switch precision {
+                case .f32: data += [Float](unsafeUninitializedCapacity: elements) { buffer, count in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                    count = elements
+                }
+                case .f16: data += (0..<elements).map { Float(raw.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self)) }
+                }
             }
         }
         ranges.sort { $0.0 < $1.0 }
