@@ -30,8 +30,8 @@ enum Training {
         let config = ModelConfig(layers: layers, width: width, dropout: try args.number("dropout"), sourceVocabulary: vocabulary.count, targetVocabulary: vocabulary.count)
         if let problem = config.problem { throw RuntimeError("train: \(problem)") }
         var stored = StoredModel(model: TransformerModel(config: config, seed: options.seed), sourceVocabulary: vocabulary, targetVocabulary: vocabulary)
-        let train = try encode(trainSamples, model: ModelValue(stored: stored, path: nil))
-        let validation = try encode(validationSamples, model: ModelValue(stored: stored, path: nil))
+        let encoder = ModelValue(stored: stored, path: nil)
+        let train = try encode(trainSamples, model: encoder), validation = try encode(validationSamples, model: encoder)
         guard !train.isEmpty else { throw RuntimeError("train: the data is empty") }
         try MemoryCheck.announce(MemoryPlan.training(config, data: SequenceLengths(train), batchSize: options.batchSize,
                                                      validation: validation.isEmpty ? nil : SequenceLengths(validation)),

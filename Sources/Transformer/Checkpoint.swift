@@ -56,8 +56,12 @@ public enum Checkpoint {
     /// Reads and validates a model file: the container (see `SafeTensors.read`), then format,
     /// config, vocabularies, and every expected tensor present with the shape the config needs.
     public static func load(_ path: String) throws(CheckpointError) -> StoredModel {
+        try model(in: try SafeTensors.read(path, format: format), path: path)
+    }
+
+    /// The model a file already read holds, validated as `load` does; `path` names it in errors.
+    static func model(in file: SafeTensors.File, path: String) throws(CheckpointError) -> StoredModel {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
-        let file = try SafeTensors.read(path, format: format)
         let metadata = file.metadata
         guard let configText = metadata["config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8)) else {
             throw fail("metadata 'config' is missing or not a valid model config")

@@ -57,7 +57,7 @@ public struct EpochReport: Sendable {
 
 /// Where a run stands between two steps: with the weights and the optimiser's state, all a
 /// stopped run needs to go on exactly as if it had not stopped.
-public struct TrainingPosition: Sendable, Equatable, Codable {
+public struct TrainingPosition: Sendable, Equatable {
     /// The 0-based epoch in progress (equal to the epoch count once the run is over).
     public var epoch = 0
     /// Batches of this epoch already taken (its batch order is rebuilt from the seed).

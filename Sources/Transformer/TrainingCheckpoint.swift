@@ -46,8 +46,8 @@ public struct TrainingCheckpoint {
     /// Reads a checkpoint written by `save`; errors name the file and what is missing.
     public static func load(_ path: String) throws(CheckpointError) -> TrainingCheckpoint {
         func fail(_ problem: String) -> CheckpointError { CheckpointError(path: path, problem: problem) }
-        let stored = try Checkpoint.load(path)
-        let file = try SafeTensors.read(path)
+        let file = try SafeTensors.read(path, format: Checkpoint.format)
+        let stored = try Checkpoint.model(in: file, path: path)
         let count = stored.model.parameters.count
         func moment(_ name: String) throws(CheckpointError) -> [Float] {
             guard let tensor = file.tensors[name], tensor.shape == [count] else { throw fail("tensor '\(name)' of \(count) values is missing") }
