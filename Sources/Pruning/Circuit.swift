@@ -154,8 +154,7 @@ public struct Circuit: Sendable, Equatable {
     /// computed on `examples` (resample seed 1); a weight circuit as a copy of the model with the
     /// weights outside the circuit set to zero.
     public func instance(for model: TransformerModel, examples: [Example], source: AblationSource) -> CircuitInstance {
-        if source == .discovery, ablationValues != nil { return instance(for: model, ablatingLike: nil) }
-        return instance(for: model, ablatingLike: level == .node ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
+        instance(for: model, ablatingLike: needsDataValues(source) ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
     }
 
     /// Whether running with `source` uses values computed on the data (not the circuit's own).
