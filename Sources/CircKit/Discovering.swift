@@ -75,16 +75,16 @@ enum Discovering {
         }
         try MemoryCheck.announce(MemoryPlan.discovery(model.model.config, data: SequenceLengths(examples), run: run, ablationPass: options.ablation != .zero),
                                  "discover \(taskName)", setting: "n (or batch)")
+        let checks = try DiscoveryChecks.HeldOut(data, model: model)
         let found: Circuit?
         let progress = ProgressBar(title: "discover \(taskName)", total: options.epochs, unit: "epochs")
         var curve: [DiscoveryEpoch] = []
         do {
             switch (level, method) {
             case (.node, .cs):
-                let heldOut = try progressReference(data, model: model)
                 found = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: heldOut).faithfulness }
+                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: checks.reference).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -106,10 +106,9 @@ enum Discovering {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
             case (.weight, _):
-                let heldOut = try progressReference(data, model: model)
                 found = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
-                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: heldOut).faithfulness }
+                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: checks.reference).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
                 }
@@ -123,7 +122,7 @@ enum Discovering {
             progress.clear()
             throw RuntimeError("interrupted: discovery stopped; no circuit was bound")
         }
-        let circuit = try DiscoveryChecks.checked(found, data: data, examples: examples, model: model, batch: options.batchSize)
+        let circuit = checks.checked(found, data: data, examples: examples, model: model, batch: options.batchSize)
         progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%), held-out faithfulness %.4f", taskName, method.rawValue, circuit.keptCount,
                                circuit.kept.count, level == .node ? "units" : "weights", circuit.keptFraction * 100,
                                Double(circuit.parameters["held_out_faithfulness"] ?? "") ?? .nan))
@@ -150,11 +149,6 @@ enum Discovering {
         guard isValid(value), value.isFinite else { throw RuntimeError("discover: \(name) must be \(rule), got \(formatNumber(value))") }
         guard Float(value).isFinite else { throw RuntimeError("discover: \(name) \(formatNumber(value)) is beyond the 32-bit float range (±3.4e38)") }
         return Float(value)
-    }
-
-    /// The base model on the samples cs's progress line scores each epoch's masks on, run once.
-    private static func progressReference(_ data: DiscoveryData, model: ModelValue) throws -> CircuitScore.Reference {
-        CircuitScore.Reference(model.model, examples: try Training.encode(try data.progressSamples(), model: model))
     }
 
     /// One epoch of continuous sparsification on the bar, with the held-out faithfulness: scored

@@ -12,14 +12,33 @@ enum DiscoveryChecks {
     /// Below this held-out faithfulness the circuit does not stand for the model.
     static let minimumFaithfulness = 0.95
 
-    /// The circuit with `n` (the samples really used), `held_out_faithfulness`, `model_accuracy`
-    /// and `warnings` in its parameters.
-    static func checked(_ circuit: Circuit, data: DiscoveryData, examples: [Example], model: ModelValue, batch: Int) throws -> Circuit {
-        let heldOut = try Training.encode(try data.progressSamples(), model: model)
-        let reference = CircuitScore.Reference(model.model, examples: heldOut)
-        let instance = circuit.instance(for: model.model, examples: heldOut, source: .discovery)
+    /// The samples a discovery is checked on (the progress line of `cs` and of weight masks scores
+    /// each epoch on them too): encoded, with the base model's distributions on them, made once.
+    struct HeldOut {
+        /// The samples as examples.
+        let examples: [Example]
+        /// The base model on them.
+        let reference: CircuitScore.Reference
+
+        /// A task's first 64 test samples, or a dataset's last 64, run through the base model.
+        init(_ data: DiscoveryData, model: ModelValue) throws {
+            examples = try Training.encode(try data.progressSamples(), model: model)
+            reference = CircuitScore.Reference(model.model, examples: examples)
+        }
+
+        /// The circuit with `n` (the samples really used), `held_out_faithfulness`, `model_accuracy`
+        /// and `warnings` in its parameters.
+        func checked(_ circuit: Circuit, data: DiscoveryData, examples used: [Example], model: ModelValue, batch: Int) -> Circuit {
+            DiscoveryChecks.checked(circuit, on: self, data: data, examples: used, model: model, batch: batch)
+        }
+    }
+
+    /// `HeldOut.checked`.
+    static func checked(_ circuit: Circuit, on heldOut: HeldOut, data: DiscoveryData, examples: [Example], model: ModelValue, batch: Int) -> Circuit {
+        let reference = heldOut.reference
+        let instance = circuit.instance(for: model.model, examples: heldOut.examples, source: .discovery)
         let faithfulness = CircuitScore.evaluate(instance, on: reference).faithfulness
-        let accuracy = Evaluation.exactMatch(model: model.model, examples: heldOut)
+        let accuracy = Evaluation.exactMatch(model: model.model, examples: heldOut.examples)
         var warnings: [String] = []
         if accuracy < minimumModelAccuracy {
             warnings.append(String(format: "the model solves %.0f%% of %@; its circuit describes what the model does instead", accuracy * 100, data.name))
