@@ -17,8 +17,7 @@ enum CircuitRuns {
         // A circuit shares the base model's passes on these samples with the circuits scored before it.
         var scoring: (data: ScoringData, instance: CircuitInstance)?
         if let circuit {
-            try MemoryCheck.check(MemoryPlan.evaluation(model.model.config, data: SequenceLengths(try Training.encode(samples, model: model)), decoding: true,
-                                                        weightCircuit: circuit.level == .weight), "eval", setting: "n")
+            try MemoryCheck.checkEvaluation(samples, model: model, decoding: true, weightCircuit: circuit.level == .weight, "eval")
             let data = try ScoringData.shared(samples, model: model)
             scoring = (data, data.instance(of: circuit, on: model.model, source: means))
         }
@@ -97,6 +96,9 @@ enum CircuitRuns {
             default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
             }
         }
+        if let model = circuits.first?.model {
+            for column in columns { try MemoryCheck.checkEvaluation(column.samples, model: model, decoding: false, "cross") }
+        }
         // Column by column, so the encoded data, the base model's distributions and the ablation
         // values on it are computed once per model for all the circuits.
         var values = [[Double]](repeating: [Double](repeating: 0, count: columns.count), count: circuits.count)
@@ -105,10 +107,6 @@ enum CircuitRuns {
             for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
                 let model = circuitValue.model, circuit = circuitValue.circuit
-                if i == 0 {
-                    try MemoryCheck.check(MemoryPlan.evaluation(model.model.config, data: SequenceLengths(try Training.encode(column.samples, model: model)),
-                                                                decoding: false), "cross", setting: "n")
-                }
                 let data = try ScoringData.shared(column.samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
                 if let own = try? PCFGTask(name: circuit.task), let task = column.task, own.name != task.name {

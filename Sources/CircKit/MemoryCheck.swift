@@ -1,5 +1,6 @@
 import CircLang
 import Foundation
+import PCFG
 import Transformer
 
 /// Memory planned before a run: its estimate (`MemoryPlan`) against what the process may take,
@@ -25,6 +26,13 @@ enum MemoryCheck {
     /// Throws from `function` when `estimate` does not fit, naming `setting`.
     static func check(_ estimate: MemoryEstimate, _ function: String, setting: String) throws {
         if let refusal = estimate.refusal(available(), setting: setting) { throw RuntimeError("\(function): \(refusal)") }
+    }
+
+    /// Throws from `function` when evaluating a circuit of `model` on `samples` (decoding them too
+    /// for `eval`) does not fit; the lengths come from the samples' tokens, without encoding them.
+    static func checkEvaluation(_ samples: [Sample], model: ModelValue, decoding: Bool, weightCircuit: Bool = false, _ function: String) throws {
+        let lengths = SequenceLengths(tokenCounts: samples.map { ($0.source.split(separator: " ").count, $0.target.split(separator: " ").count) })
+        try check(MemoryPlan.evaluation(model.model.config, data: lengths, decoding: decoding, weightCircuit: weightCircuit), function, setting: "n")
     }
 
     /// Checks `estimate`, then says it as the run's first progress line.
