@@ -23,9 +23,9 @@ enum MemoryCheck {
         return number.flatMap { $0 > 0 && $0 < 1e18 ? Int($0 * Double(scale ?? 1)) : nil }
     }
 
-    /// Throws from `function` when `estimate` does not fit, naming `setting`.
-    static func check(_ estimate: MemoryEstimate, _ function: String, setting: String) throws {
-        if let refusal = estimate.refusal(available(), setting: setting) { throw RuntimeError("\(function): \(refusal)") }
+    /// Throws from `function` when `estimate` does not fit in `room`, naming `setting`.
+    static func check(_ estimate: MemoryEstimate, _ function: String, setting: String, room: AvailableMemory? = available()) throws {
+        if let refusal = estimate.refusal(room, setting: setting) { throw RuntimeError("\(function): \(refusal)") }
     }
 
     /// Throws from `function` when evaluating a circuit of `model` on `samples` (decoding them too
@@ -37,7 +37,8 @@ enum MemoryCheck {
 
     /// Checks `estimate`, then says it as the run's first progress line.
     static func announce(_ estimate: MemoryEstimate, _ function: String, setting: String) throws {
-        try check(estimate, function, setting: setting)
-        ProgressBar.say("\(function): memory \(estimate)\(available().map { ", \($0)" } ?? "")")
+        let room = available()
+        try check(estimate, function, setting: setting, room: room)
+        ProgressBar.say("\(function): memory \(estimate)\(room.map { ", \($0)" } ?? "")")
     }
 }

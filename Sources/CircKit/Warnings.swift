@@ -3,7 +3,7 @@ import Foundation
 
 /// Warnings: a line on standard error that never stops a script (`warning: discover: …`).
 enum Warnings {
-    /// Where warnings go instead of standard error when set (`circ serve`, tests).
+    /// Where warnings go instead of standard error when set (tests).
     nonisolated(unsafe) static var observer: ((String) -> Void)?
 
     /// Reports a warning from `function`.
