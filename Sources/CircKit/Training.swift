@@ -76,10 +76,22 @@ enum Training {
             try TrainingCheckpoint.save(trainer, vocabularies: vocabularies, dataFingerprint: dataFingerprint, to: checkpointPath)
             lastCheckpoint = Date()
         }
+        var checkpointFailed = false
+        /// The checkpoint of `checkpoint_every`: a failed write is reported once, and training goes on
+        /// (the next one is tried an interval later; the epoch-end checkpoint still must succeed).
+        func periodicCheckpoint() {
+            do { try saveCheckpoint() } catch {
+                lastCheckpoint = Date()
+                guard !checkpointFailed else { return }
+                checkpointFailed = true
+                progress.clear()
+                Warnings.emit("train", "could not write the checkpoint \(checkpointPath) (\(error)); training goes on, and tries again every \(formatNumber(checkpointEvery)) s")
+            }
+        }
         do {
             _ = try trainer.train(train, validation: validation, onStep: { report in
                 progress.update(report.step, "epoch \(report.epoch + 1)/\(options.epochs) loss \(String(format: "%.4f", report.loss))")
-                if Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery { try? saveCheckpoint() }
+                if Date().timeIntervalSince(lastCheckpoint) >= checkpointEvery { periodicCheckpoint() }
             }, shouldStop: { context.isInterrupted }, onEpoch: { report in
                 if report.stopped {
                     try saveCheckpoint()

@@ -13,12 +13,13 @@ import Glibc
         print(m.history)
         """
 
-    private func start(_ folder: String, _ out: String) throws -> Process {
+    /// Starts circ on `folder/train.circ` with `out` as its argument; standard error to `errors`.
+    private func start(_ folder: String, _ out: String, errors: Any = FileHandle.nullDevice) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: circExecutable)
         process.arguments = ["\(folder)/train.circ", out]
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         return process
     }
@@ -48,5 +49,23 @@ import Glibc
         let (a, b) = (FileManager.default.contents(atPath: straight), FileManager.default.contents(atPath: resumed))
         #expect(a != nil && a == b)
         #expect(!FileManager.default.fileExists(atPath: resumed + ".checkpoint"), "a finished run leaves no checkpoint")
+    }
+
+    /// A periodic checkpoint that cannot be written (here a folder is in its way) is reported once
+    /// on standard error, and the run still ends with its model.
+    @Test func anUnwritableCheckpointIsReportedOnce() throws {
+        let folder = NSTemporaryDirectory() + "train-unwritable-\(UUID().uuidString)"
+        let out = folder + "/m.safetensors"
+        try FileManager.default.createDirectory(atPath: out + ".checkpoint/in-the-way", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "train(dataset(\"copy\", n=200), layers=1, d=16, epochs=1, batch=8, out=args[0], checkpoint_every=0)"
+            .write(toFile: "\(folder)/train.circ", atomically: true, encoding: .utf8)
+        let errors = Pipe(), process = try start(folder, out, errors: errors)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        #expect(FileManager.default.fileExists(atPath: out))
+        let warnings = stderr.components(separatedBy: "\n").filter { $0.contains("warning: train: could not write the checkpoint \(out).checkpoint") }
+        #expect(warnings.count == 1, "\(stderr)")
     }
 }
