@@ -23,5 +23,5 @@ echo "=== $(date -u +%FT%TZ) start at $(git rev-parse --short HEAD)" >> "$dir/tr
 setsid nohup "$dir/circ" examples/train_default.circ "$dir/default.safetensors" >> "$dir/train.log" 2>&1 < /dev/null &
 echo $! > "$dir/pid"
 # Its own scheduling group (setsid) weighted above the others, so that builds beside it take what it leaves.
-echo -5 > "/proc/$!/autogroup" 2>/dev/null || true
+sleep 1; echo -5 > "/proc/$(cat "$dir/pid")/autogroup" 2>/dev/null || true
 echo "training in the background (pid $!); log: $dir/train.log"
