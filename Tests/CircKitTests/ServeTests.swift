@@ -112,4 +112,12 @@ private final class ServeProcess {
         #expect(progress.last?["finished"] as? Bool == true && progress.last?["text"] as? String == "eval: 20/20 exact")
         #expect((messages.last?["data"] as? [String: Any])?["text/plain"] as? String == "20")
     }
+
+    @Test func warningsArriveAsEvents() throws {
+        let serve = try ServeProcess()
+        _ = try serve.next()
+        try serve.send(["id": 1, "op": "execute", "code": "len(dataset(\"copy\", n=1e12))"])
+        let warnings = try serve.messages(for: 1).filter { $0["event"] as? String == "warning" }
+        #expect(warnings.map { $0["text"] as? String } == ["warning: dataset: n=1000000000000 is more than the 16000 samples copy's train split holds; using 16000"])
+    }
 }

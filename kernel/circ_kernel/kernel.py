@@ -98,6 +98,8 @@ class CircKernel(Kernel):
             kind = message["event"]
             if kind == "output":
                 self._stream("stdout", message["text"])
+            elif kind == "warning":
+                self._stream("stderr", message["text"] + "\n")
             elif kind == "display":
                 self.send_response(self.iopub_socket, "display_data", {"data": message["data"], "metadata": {}})
             elif kind == "progress":

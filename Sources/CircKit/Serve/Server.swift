@@ -24,6 +24,7 @@ public final class Server: @unchecked Sendable {
         ProgressBar.observer = { [unowned self] text, done, total, finished in
             self.send(["id": self.runningID, "event": "progress", "text": text, "done": done, "total": total, "finished": finished])
         }
+        Warnings.observer = { [unowned self] line in self.send(["id": self.runningID, "event": "warning", "text": line]) }
         let reader = Thread { [unowned self] in self.read() }
         reader.start()
         send(["event": "ready", "protocol": Self.protocolVersion])
