@@ -62,7 +62,7 @@ let package = Package(
             ],
             path: "benchmarks/circ-bench"
         ),
-        .testTarget(name: "CircLangTests", dependencies: ["CircLang"]),
+        .testTarget(name: "CircLangTests", dependencies: ["CircLang", "FileIO"]),
         .testTarget(name: "PCFGTests", dependencies: ["PCFG", "Randomness"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),

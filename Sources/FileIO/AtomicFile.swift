@@ -11,10 +11,54 @@ public enum AtomicFile {
     /// Writes `data` to `path`; with `createFolders` the missing folders above it are made first.
     public static func write(_ data: Data, to path: String, createFolders: Bool = false) throws(FileError) {
         try checkWritable(path, createFolders: createFolders)
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw FileError(description: "cannot write '\(path)': \(cause(of: error))")
+        let temporary = temporaryPath(path, process: getpid())
+        if let failure = writeAndRename(data, temporary, path) {
+            unlink(temporary)
+            throw FileError(description: "cannot write '\(path)': \(failure)")
+        }
+        removeStaleTemporaries(of: path)
+    }
+
+    /// Where a write to `path` by process `process` goes first: beside it, hidden, named after both.
+    static func temporaryPath(_ path: String, process: pid_t) -> String {
+        let url = URL(fileURLWithPath: path)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(process)").path
+    }
+
+    /// Writes `data` to `temporary`, flushes it to the disk and renames it to `path`; nil, or the
+    /// system's words for what failed.
+    private static func writeAndRename(_ data: Data, _ temporary: String, _ path: String) -> String? {
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return systemError() }
+        let written = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                offset += n
+            }
+            return true
+        }
+        let failure = written && fsync(descriptor) == 0 ? nil : systemError()
+        close(descriptor)
+        if let failure { return failure }
+        return rename(temporary, path) == 0 ? nil : systemError()
+    }
+
+    /// Removes the temporaries of `path` that processes no longer running left (a write killed
+    /// before its rename), so that a `kill -9` leaves nothing behind for long.
+    private static func removeStaleTemporaries(of path: String) {
+        let url = URL(fileURLWithPath: path), prefix = ".\(url.lastPathComponent).tmp-"
+        let folder = url.deletingLastPathComponent().path
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            guard let process = pid_t(name.dropFirst(prefix.count)), kill(process, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder + "/" + name)
         }
     }
+
+    /// The operating system's words for the last failed call.
+    private static func systemError() -> String { String(cString: strerror(errno)).lowercased() }
 
     /// Fails, in plain words, when `path` cannot be a file: an empty path, a folder, a missing or
     /// non-folder parent (made first with `createFolders`).
