@@ -98,7 +98,8 @@ def match(a, b):
                 classes.setdefault(value, ([], []))[side].append(node)
         for members in classes.values():
             if len(members[0]) != len(members[1]):
-                raise ValueError(f"no matching: A has nodes {members[0]} where B has {members[1]}")
+                raise ValueError(f"the weights differ: no order of B's dimensions matches A's {members[0]} "
+                                 f"(dimensions as (kind, layer, index); B's candidates: {members[1]})")
         ties = [members for members in classes.values() if len(members[0]) > 1]
         if not ties:
             return {members[0][0]: members[1][0] for members in classes.values()}

@@ -12,12 +12,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 venv=${CIRC_TRACR_VENV:-$HOME/.cache/circ/tracr-venv}
 python=${PYTHON:-python3}
 
-if ! command -v "$python" >/dev/null 2>&1; then
-    echo "setup_venv: no Python interpreter '$python' (set PYTHON to one of version 3.11 or later)" >&2
-    exit 1
-fi
+version=$("$python" -c 'import platform; print(platform.python_version())' 2>/dev/null) ||
+    { echo "setup_venv: cannot run the Python interpreter '$python' (set PYTHON to one of version 3.11 or later)" >&2; exit 1; }
 if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    echo "setup_venv: $python is Python $("$python" -c 'import platform; print(platform.python_version())'); Tracr's pinned JAX needs 3.11 or later (set PYTHON)" >&2
+    echo "setup_venv: $python is Python $version; Tracr's pinned JAX needs 3.11 or later (set PYTHON)" >&2
     exit 1
 fi
 if [ ! -x "$venv/bin/python" ]; then
