@@ -109,28 +109,33 @@ def match(a, b):
         colours = refine(graphs, colours)
 
 
-def permuted(b, pairing, config):
-    """B's tensors reordered into A's dimension order."""
-    def order(kind, count, layer=None):
-        key = (lambda j: (kind, j)) if layer is None else (lambda j: (kind, layer, j))
-        return [pairing[key(j)][-1] for j in range(count)]
-    t = dict(b["tensors"])
-    r = order("r", config["width"])
-    out = {"token_embedding": t["token_embedding"][:, r], "position_embedding": t["position_embedding"][:, r],
-           "unembedding": t["unembedding"][:, r]}
+def reordered(tensors, config, order):
+    """The tensors with their dimensions taken in the given orders: order("r") for the residual
+    stream, order("qk", layer), order("ov", layer), order("mlp", layer) for each layer's query/key,
+    value/output and hidden dimensions (position j of the result holds dimension order[j])."""
+    r = order("r")
+    out = {name: tensors[name][:, r] for name in ("token_embedding", "position_embedding", "unembedding")}
     for layer in range(config["layers"]):
         p = f"layers.{layer}."
-        qk = order("qk", config["heads"] * config["head_width"], layer)
-        ov = order("ov", config["heads"] * config["head_width"], layer)
-        h = order("mlp", config["mlp_width"], layer)
+        qk, ov, h = order("qk", layer), order("ov", layer), order("mlp", layer)
         for name, rows, cols in (("attention.query", qk, r), ("attention.key", qk, r), ("attention.value", ov, r),
                                  ("attention.output", r, ov), ("mlp.hidden", h, r), ("mlp.output", r, h)):
-            out[p + name] = t[p + name][np.ix_(rows, cols)]
+            out[p + name] = tensors[p + name][np.ix_(rows, cols)]
         for name, index in (("attention.query_bias", qk), ("attention.key_bias", qk), ("attention.value_bias", ov),
                             ("attention.output_bias", r), ("mlp.hidden_bias", h), ("mlp.output_bias", r)):
-            if p + name in t:
-                out[p + name] = t[p + name][index]
+            if p + name in tensors:
+                out[p + name] = tensors[p + name][index]
     return out
+
+
+def permuted(b, pairing, config):
+    """B's tensors reordered into A's dimension order."""
+    sizes = {"r": config["width"], "qk": config["heads"] * config["head_width"],
+             "ov": config["heads"] * config["head_width"], "mlp": config["mlp_width"]}
+
+    def order(kind, *layer):
+        return [pairing[(kind, *layer, j)][-1] for j in range(sizes[kind])]
+    return reordered(b["tensors"], config, order)
 
 
 def compare(path_a, path_b):

@@ -22,27 +22,18 @@ MODEL = OTHER = None
 
 
 def shuffled(model, seed):
-    """The model's tensors with every permutable dimension in a random order, and the residual
-    permutation used (new position j holds old dimension order[j])."""
+    """The model's tensors with every permutable dimension in a random order (attention dimensions
+    within their head), and the residual order used (new position j holds old dimension order[j])."""
     rng = np.random.default_rng(seed)
-    t, c = model["tensors"], model["config"]
-    r = rng.permutation(c["width"])
-    out = {"token_embedding": t["token_embedding"][:, r], "position_embedding": t["position_embedding"][:, r],
-           "unembedding": t["unembedding"][:, r]}
+    c = model["config"]
     head = c["head_width"]
+    orders = {("r",): rng.permutation(c["width"])}
     for layer in range(c["layers"]):
-        p = f"layers.{layer}."
-        qk = np.concatenate([h * head + rng.permutation(head) for h in range(c["heads"])])
-        ov = np.concatenate([h * head + rng.permutation(head) for h in range(c["heads"])])
-        hidden = rng.permutation(c["mlp_width"])
-        for name, rows, cols in (("attention.query", qk, r), ("attention.key", qk, r), ("attention.value", ov, r),
-                                 ("attention.output", r, ov), ("mlp.hidden", hidden, r), ("mlp.output", r, hidden)):
-            out[p + name] = t[p + name][np.ix_(rows, cols)]
-        for name, index in (("attention.query_bias", qk), ("attention.key_bias", qk), ("attention.value_bias", ov),
-                            ("attention.output_bias", r), ("mlp.hidden_bias", hidden), ("mlp.output_bias", r)):
-            if p + name in t:
-                out[p + name] = t[p + name][index]
-    return out, r
+        for kind in ("qk", "ov"):
+            orders[(kind, layer)] = np.concatenate([h * head + rng.permutation(head) for h in range(c["heads"])])
+        orders[("mlp", layer)] = rng.permutation(c["mlp_width"])
+    tensors = compare_models.reordered(model["tensors"], c, lambda *key: orders[key])
+    return tensors, orders[("r",)]
 
 
 def write(path, model, tensors, labels=None):
