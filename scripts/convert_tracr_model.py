@@ -36,7 +36,8 @@ Metadata: format "circ-model-1"; config (JSON, sorted keys: family "tracr", laye
 head_width, mlp_width, max_length = rows of position_embedding (BOS included), layer_norm, causal,
 vocabulary, output_vocabulary);
 source_vocab / target_vocab (JSON lists of token strings, index = id); bos; pad; source;
-residual_labels when the pickle carries them (the paper's files do not).
+residual_labels (JSON list of `width` strings, Tracr's label of each residual dimension such as
+"reverse_1:3") when the model carries them (the paper's pickles do not; scripts/tracr/ writes them).
 """
 import json
 import os
@@ -320,23 +321,29 @@ def write_safetensors(out_path, tensors, metadata):
         raise ConversionError(f"{out_path}: cannot write: {error.strerror}") from None
 
 
-def convert(in_path, out_path):
-    blob = read_pickle(in_path)
-    tensors, config, source_vocab, target_vocab, labels = model_tensors(blob, in_path)
-    base = os.path.basename(in_path)
-    task = re.fullmatch(r"tracr_model_(.+)\.pkl", base)
-    where = f"tracr_models/{task.group(1)}/{base}" if task else base
+def write_model(out_path, blob, name, source):
+    """Writes a Tracr model given as the pickle's dict (arrays as Array; optional "output_vocab" and
+    "residual_labels" entries) to `out_path` in circ's format, with `source` as its provenance.
+    `name` names the model in errors. Returns a one-line summary."""
+    tensors, config, source_vocab, target_vocab, labels = model_tensors(blob, name)
     metadata = {"format": "circ-model-1", "config": json.dumps(config, sort_keys=True),
                 "source_vocab": json.dumps(source_vocab), "target_vocab": json.dumps(target_vocab),
-                "bos": str(blob["config"]["bos"]), "pad": str(blob["config"]["pad"]),
-                "source": f"mainlp/circuit-compositions {where} (licence CC BY-SA 4.0)"}
+                "bos": str(blob["config"]["bos"]), "pad": str(blob["config"]["pad"]), "source": source}
     if labels:
         if len(labels) != config["width"]:
-            raise ConversionError(f"{in_path}: {len(labels)} residual labels for width {config['width']}")
+            raise ConversionError(f"{name}: {len(labels)} residual labels for width {config['width']}")
         metadata["residual_labels"] = json.dumps([str(label) for label in labels])
     write_safetensors(out_path, tensors, metadata)
     return (f"wrote {out_path}: {config['layers']} layers, d={config['width']}, "
             f"{config['heads']}x{config['head_width']} heads, mlp {config['mlp_width']}, {len(tensors)} tensors")
+
+
+def convert(in_path, out_path):
+    blob = read_pickle(in_path)
+    base = os.path.basename(in_path)
+    task = re.fullmatch(r"tracr_model_(.+)\.pkl", base)
+    where = f"tracr_models/{task.group(1)}/{base}" if task else base
+    return write_model(out_path, blob, in_path, f"mainlp/circuit-compositions {where} (licence CC BY-SA 4.0)")
 
 
 def main():
