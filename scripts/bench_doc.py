@@ -19,13 +19,14 @@ means: `circ-bench --help` and `benchmarks/circ-bench/`) and formats its JSON li
 row names the day, the commit and the machine it was measured on; rerun the command to refresh
 them. Times are the best of the repetitions; `speedup_vs_*` and `*_vs_torch` figures compare
 against a baseline measured in the same run (CPython for the language, `cs` for discovery,
-PyTorch when the Python given by `--torch-python` has torch).
+PyTorch when the Python given by `--torch-python` has torch). The machine column ends with the
+1-minute load average when the run ended: other work on the machine slows every figure.
 
 """
 
 
 def machine():
-    """The CPU model and the number of cores, as `lscpu` and the OS report them."""
+    """The CPU model, the number of cores, and the 1-minute load average as the run ends."""
     model = "unknown CPU"
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
@@ -35,7 +36,7 @@ def machine():
                     break
     except OSError:
         pass
-    return f"{model}, {os.cpu_count()} cores"
+    return f"{model}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
 
 
 def commit():
