@@ -7,7 +7,7 @@ export OPENBLAS_CORETYPE ?= Haswell
 # circ runs sgemm single-threaded (it splits products itself); OpenBLAS's idle threads would spin.
 export OPENBLAS_NUM_THREADS = 1
 
-.PHONY: deps build demo test bench docs kernel notebook
+.PHONY: deps build demo test bench bench-doc docs kernel notebook
 
 deps:
 	@missing=""; \
@@ -28,6 +28,14 @@ test: deps
 
 bench: deps
 	$(SWIFT) run -c release circ-bench
+
+# docs/benchmarks.md: circ-bench's figures, each row with its date, commit and machine.
+BENCH_DOC_FLAGS ?= --configs 2x128,3x256 --repeats 3
+bench-doc: deps
+	$(SWIFT) build -c release --product circ-bench
+	.build/release/circ-bench $(BENCH_DOC_FLAGS) > .build/benchmarks.jsonl
+	python3 scripts/bench_doc.py < .build/benchmarks.jsonl > .build/benchmarks.md
+	mv .build/benchmarks.md docs/benchmarks.md
 
 # docs/language.md = the hand-written part + the builtin reference generated from the registry.
 docs: build

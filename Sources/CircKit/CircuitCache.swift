@@ -25,10 +25,10 @@ enum CircuitCache {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let started = Date()
         guard let cached = try? Circuit.load(path), cached.model == model.fingerprint else {
-            FileHandle.standardError.write(Data("discover: cache entry \(path) is unreadable; recomputing\n".utf8))
+            FileHandle.standardError.write(Data("discover: cache entry \(ShownPath.cacheEntry(path)) is unreadable; recomputing\n".utf8))
             return nil
         }
-        FileHandle.standardError.write(Data("discover: reused cached circuit for \(task) (\(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms, \(path))\n".utf8))
+        FileHandle.standardError.write(Data("discover: reused cached circuit for \(task) (\(String(format: "%.0f", Date().timeIntervalSince(started) * 1000)) ms, \(ShownPath.cacheEntry(path)))\n".utf8))
         return cached
     }
 

@@ -69,14 +69,17 @@ public final class CircuitValue: NativeObject, Figure {
             })
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
-        case "params":
-            // Numbers as numbers; the warnings have a field of their own.
-            return .record(Record(c.parameters.filter { $0.key != "warnings" }.sorted { $0.key < $1.key }.map { entry in
-                (entry.key, Double(entry.value).map { Value.number($0) } ?? .string(entry.value))
-            }))
+        case "params": return params
         case "warnings": return .list(Self.warnings(of: c).map { .string($0) })
         default: return nil
         }
+    }
+
+    /// What discovery used, numbers as numbers; the warnings have a field of their own.
+    var params: Value {
+        .record(Record(circuit.parameters.filter { $0.key != "warnings" }.sorted { $0.key < $1.key }.map { entry in
+            (entry.key, Double(entry.value).map { Value.number($0) } ?? .string(entry.value))
+        }))
     }
 
     public func binary(_ op: BinaryOperator, _ other: Value) throws -> Value? {

@@ -50,7 +50,7 @@ public final class ModelValue: NativeObject {
     public var typeName: String { "model" }
     public var summary: String {
         let c = model.config
-        return "<model \(c.layers)x\(c.width), \(c.heads) head\(c.heads == 1 ? "" : "s"), \(formatCount(model.parameters.count)) parameters, fingerprint \(fingerprint.prefix(8))\(path.map { ", \($0)" } ?? "")>"
+        return "<model \(c.layers)x\(c.width), \(c.heads) head\(c.heads == 1 ? "" : "s"), \(formatCount(model.parameters.count)) parameters, fingerprint \(fingerprint.prefix(8))\(path.map { ", \(ShownPath.model($0))" } ?? "")>"
     }
     public var fieldNames: [String] { ["config", "parameters", "fingerprint", "path", "history"] }
 

@@ -263,6 +263,9 @@ public protocol NativeObject: AnyObject {
     func unary(_ op: UnaryOperator) throws -> Value?
     /// Value equality with another native object.
     func isEqual(to other: any NativeObject) -> Bool
+    /// The value as plain data (nil, bools, numbers, strings, lists, records), which `write_json`
+    /// writes for it; nil when it has no such form.
+    var plainValue: Value? { get }
 }
 
 extension NativeObject {
@@ -282,4 +285,6 @@ extension NativeObject {
     public func unary(_ op: UnaryOperator) throws -> Value? { nil }
     /// Identity by default.
     public func isEqual(to other: any NativeObject) -> Bool { self === other }
+    /// No plain form by default: `write_json` refuses the value.
+    public var plainValue: Value? { nil }
 }

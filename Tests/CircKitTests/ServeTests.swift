@@ -2,14 +2,17 @@ import Foundation
 import Testing
 
 /// `circ serve` driven line by line, as the kernel drives it: each reply parsed as JSON.
-private final class ServeProcess {
+final class ServeProcess {
     private let process = Process()
     private let input = Pipe(), output = Pipe()
     private var buffered = Data()
 
-    init() throws {
+    /// Starts `circ serve`, in `directory` and with `environment` added to this process's when given.
+    init(directory: String? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: circExecutable)
         process.arguments = ["serve"]
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         (process.standardInput, process.standardOutput, process.standardError) = (input, output, FileHandle.nullDevice)
         try process.run()
     }

@@ -25,7 +25,7 @@ enum FileBuiltins {
                 return .null
             },
             NativeFunction("write_json", [Parameter("path", .string), Parameter("value", .any)], returns: "nil",
-                           doc: "Writes nil, bools, numbers, strings, lists and records as JSON, atomically (for other tools; read_json reads it back).") { args, _ in
+                           doc: "Writes nil, bools, numbers, strings, lists and records as JSON, atomically (for other tools; read_json reads it back); a circuit as its plain form (docs/formats.md).") { args, _ in
                 let path = try args.string(0), text = try JSONValues.encode(args[1])
                 do throws(FileError) { try FileSystem.writeAtomically(Array((text + "\n").utf8), to: path) } catch { throw RuntimeError("write_json: \(error.description)") }
                 return .null

@@ -2,8 +2,8 @@ import Foundation
 
 /// circ values to and from JSON: nil, bools, numbers, strings, lists and records (keys in order).
 public enum JSONValues {
-    /// JSON text of a value; functions, natives and non-finite numbers are refused, naming where
-    /// they are, in an error that starts with `caller`.
+    /// JSON text of a value (a native value as its `plainValue`); functions, natives without one and
+    /// non-finite numbers are refused, naming where they are, in an error that starts with `caller`.
     public static func encode(_ value: Value, at place: String = "the value", caller: String = "write_json") throws -> String {
         switch value {
         case .null: return "null"
@@ -16,6 +16,8 @@ public enum JSONValues {
             return "[" + (try items.enumerated().map { try encode($1, at: "\(place)[\($0)]", caller: caller) }).joined(separator: ", ") + "]"
         case .record(let record):
             return "{" + (try record.fields.map { "\(quoted($0.name, json: true)): \(try encode($0.value, at: "\(place).\($0.name)", caller: caller))" }).joined(separator: ", ") + "}"
+        case .native(let object) where object.plainValue != nil:
+            return try encode(object.plainValue ?? .null, at: place, caller: caller)
         default: throw RuntimeError("\(caller): \(place) is a \(value.typeName), which JSON cannot hold")
         }
     }
