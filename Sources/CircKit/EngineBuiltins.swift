@@ -10,10 +10,12 @@ enum EngineBuiltins {
     static func make() -> [NativeFunction] {
         [
             NativeFunction("model", [Parameter("name", .string, default: .string("default"))], returns: "model",
-                           doc: "Loads a model: a name from the models folder (\"default\") or a .safetensors path.") { args, _ in
+                           doc: "Loads a model: a name from the models folder (\"default\") or a .safetensors path, of either family its config names: an encoder–decoder, or a Tracr-compiled transformer (family \"tracr\", e.g. Tests/Fixtures/tracr/reverse.safetensors).") { args, _ in
                 let path = try Resources.modelPath(try args.string(0))
-                let stored = try bridge { () throws(CheckpointError) in try Checkpoint.load(path) }
-                return .native(ModelValue(stored: stored, path: path))
+                switch try bridge({ () throws(CheckpointError) in try Checkpoint.loadAnyFamily(path) }) {
+                case .encoderDecoder(let stored): return .native(ModelValue(stored: stored, path: path))
+                case .tracr(let stored): return .native(TracrModelValue(stored: stored, path: path))
+                }
             },
             NativeFunction("train", trainParameters, returns: "model",
                            doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), saving the model to out after each epoch and scoring exact match on the first 500 samples of validation. The whole run (weights, AdamW moments, position, seeds) goes to out.checkpoint every checkpoint_every seconds, at each epoch's end and on Ctrl-C; resume=true goes on from it bit for bit, as if the run had not stopped.") { args, context in
@@ -50,6 +52,8 @@ enum EngineBuiltins {
                     model.saved(at: path)
                 case .native(let circuit as CircuitValue):
                     try circuit.circuit.save(to: path)
+                case .native(let model as TracrModelValue):
+                    throw RuntimeError("save: a tracr model is kept in the file it was compiled to (\(model.path ?? "none")); save writes encoder–decoders and circuits")
                 default: break
                 }
                 return .null
