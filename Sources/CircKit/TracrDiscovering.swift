@@ -16,6 +16,9 @@ enum TracrDiscovering {
         return options
     }
 
+    /// Epochs of `auto`'s warm-started sparsification on a Tracr model.
+    static let autoEpochs = 40
+
     static func run(_ model: TracrModelValue, _ args: Arguments, _ context: CallContext) throws -> Value {
         let start = Date()
         let methodName = args["method"] == .null ? DiscoveryMethod.cs.rawValue : try args.string("method")
@@ -23,8 +26,9 @@ enum TracrDiscovering {
             throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(methodName)\"")
         }
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
-        var options = method == .auto ? DiscoveryOptions(method: .auto) : paperOptions
-        options.ablation = .zero
+        var options = paperOptions
+        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (logits ±1 by rank).
+        if method == .auto { options.epochs = autoEpochs }
         if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
         if args["lr"] != .null { options.learningRate = try Discovering.setting(args, "lr", "a positive finite number") { $0 > 0 } }
         if args["lambda"] != .null { options.lambda = try Discovering.setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
@@ -47,7 +51,7 @@ enum TracrDiscovering {
                 (masks, unitScores) = (found, found.logits.map(Double.init))
             case .attribution, .auto:
                 let scores = TracrDiscovery.attributionScores(data), ranking = Attribution.ranking(scores)
-                let top = TracrDiscovery.smallestFaithful(ranking, data: data, target: target)
+                let top = TracrDiscovery.smallestAgreeing(ranking, data: data, target: target)
                 guard method == .auto else { (masks, unitScores) = (top, scores); break }
                 let start = TracrDiscovery.warmStart(ranking, count: top.logits.filter { $0 > 0 }.count, scale: options.maskInit)
                 guard let found = try TracrDiscovery.sparsify(data, options: options, initialLogits: start, onEpoch: { epoch, _ in curve.append(epoch) },

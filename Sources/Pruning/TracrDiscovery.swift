@@ -43,9 +43,9 @@ public enum TracrDiscovery {
         return masks.maskEffects ?? []
     }
 
-    /// The smallest number of top-ranked units whose circuit reaches `target` faithfulness on the
-    /// data, by bisection (assuming more units are never less faithful), and its masks.
-    public static func smallestFaithful(_ ranking: [Int], data: TracrData, target: Double) -> NodeMasks {
+    /// The smallest number of top-ranked units whose circuit keeps every argmax after BOS on at least
+    /// a `target` share of the sequences, by bisection (assuming more units never agree less), and its masks.
+    public static func smallestAgreeing(_ ranking: [Int], data: TracrData, target: Double) -> NodeMasks {
         func top(_ count: Int) -> NodeMasks {
             var kept = [Bool](repeating: false, count: ranking.count)
             for unit in ranking.prefix(count) { kept[unit] = true }
@@ -54,7 +54,7 @@ public enum TracrDiscovery {
         var low = 0, high = ranking.count
         while high - low > 1 {
             let middle = (low + high) / 2
-            if data.agreement(top(middle)).faithfulness >= target { high = middle } else { low = middle }
+            if data.agreement(top(middle)).sequences >= target { high = middle } else { low = middle }
         }
         return top(high)
     }
