@@ -18,6 +18,10 @@ enum TracrDiscovering {
 
     /// Epochs of `auto`'s warm-started sparsification on a Tracr model.
     static let autoEpochs = 40
+    /// The logits (± by attribution rank) `auto` starts from on a Tracr model. Not the paper's 1: at
+    /// temperature 1 that scales every kept unit by sigmoid(1) = 0.73, which swap_first_last's
+    /// compiled MLPs do not survive (from 1, cs and auto kept 0 and 4 of its 27 minimal units; from 2, all 27).
+    static let autoWarmStart: Float = 2
 
     static func run(_ model: TracrModelValue, _ args: Arguments, _ context: CallContext) throws -> Value {
         let start = Date()
@@ -27,8 +31,8 @@ enum TracrDiscovering {
         }
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
         var options = paperOptions
-        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (logits ±1 by rank).
-        if method == .auto { options.epochs = autoEpochs }
+        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit.
+        if method == .auto { (options.epochs, options.maskInit) = (autoEpochs, autoWarmStart) }
         if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
         if args["lr"] != .null { options.learningRate = try Discovering.setting(args, "lr", "a positive finite number") { $0 > 0 } }
         if args["lambda"] != .null { options.lambda = try Discovering.setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
@@ -83,10 +87,10 @@ enum TracrDiscovering {
     /// The parameter holding a Tracr circuit's per-unit scores (its method's ranking), space-separated.
     static let unitScoresKey = "unit_scores"
 
-    /// The label of a data argument: a dataset's name, a file's name without folder and extension, or the text.
+    /// The label of a data argument: a file's (or a dataset read from one) name without folder and extension.
     static func dataName(_ value: Value) -> String {
         switch value {
-        case .native(let data as DatasetValue): return data.name
+        case .native(let data as DatasetValue): return URL(fileURLWithPath: data.name).deletingPathExtension().lastPathComponent
         case .string(let text): return URL(fileURLWithPath: text).deletingPathExtension().lastPathComponent
         default: return "data"
         }
