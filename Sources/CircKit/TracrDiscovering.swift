@@ -31,7 +31,8 @@ enum TracrDiscovering {
         }
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
         var options = paperOptions
-        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit.
+        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept
+        // instead when the refined circuit agrees with the model less often).
         if method == .auto { (options.epochs, options.maskInit) = (autoEpochs, autoWarmStart) }
         if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
         if args["lr"] != .null { options.learningRate = try Discovering.setting(args, "lr", "a positive finite number") { $0 > 0 } }
@@ -62,7 +63,9 @@ enum TracrDiscovering {
                                                                        shouldStop: { context.isInterrupted }) else {
                     throw RuntimeError("interrupted")
                 }
-                (masks, unitScores) = (found, found.logits.map(Double.init))
+                // The refinement is kept only when it agrees with the model as often as the attribution circuit it started from.
+                let refined = data.masks(keeping: found.logits.map { $0 > 0 })
+                (masks, unitScores) = data.agreement(refined).sequences >= data.agreement(top).sequences ? (found, found.logits.map(Double.init)) : (top, scores)
             }
         } catch let error as NonFiniteLoss {
             throw RuntimeError("discover: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)); lr \(options.learningRate) is likely too large")

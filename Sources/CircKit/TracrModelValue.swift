@@ -11,6 +11,14 @@ public protocol CircuitModel: NativeObject {
 
 extension ModelValue: CircuitModel {}
 
+/// FNV-1a over a model's weights and the text of its config: its fingerprint.
+func modelFingerprint(_ parameters: ParameterSet, config: String) -> String {
+    var hash = FNV1a()
+    hash.add(UnsafeRawBufferPointer(start: parameters.base, count: parameters.count * 4))
+    hash.add(config.utf8)
+    return hash.hex
+}
+
 /// A Tracr-compiled model as a circ value: prints its family, shape and fingerprint; fields
 /// `family`, `config`, `parameters`, `fingerprint`, `path`, `labels`.
 public final class TracrModelValue: CircuitModel {
@@ -32,12 +40,7 @@ public final class TracrModelValue: CircuitModel {
     /// The model itself.
     public var model: TracrModel { stored.model }
 
-    public lazy var fingerprint: String = {
-        var hash = FNV1a()
-        hash.add(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
-        hash.add("\(model.config)".utf8)
-        return hash.hex
-    }()
+    public lazy var fingerprint: String = modelFingerprint(model.parameters, config: "\(model.config)")
 
     public var typeName: String { "model" }
     public var summary: String {
