@@ -50,6 +50,15 @@ enum TracrBuiltins {
                 return .record(Record([("auc", .number(curve.area)), ("fpr", .list(curve.points.map { .number($0.fpr) })),
                                        ("tpr", .list(curve.points.map { .number($0.tpr) }))]))
             },
+            NativeFunction("unit_labels", [Parameter("c", .native("circuit"))], returns: "list",
+                           doc: "The kept units of a circuit of a Tracr model, each as block:label, the label of the residual dimension it writes (`layers.1.mlp:reverse_1:3`) when the model file has residual_labels, else its index.") { args, _ in
+                let value = try args.native(0, as: CircuitValue.self)
+                guard let model = value.model as? TracrModelValue else { throw RuntimeError("unit_labels: needs a circuit of a tracr model, got one of \(value.model.summary)") }
+                let c = value.circuit
+                return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
+                    (0..<c.sizes[b]).filter { c.kept[start + $0] }.map { Value.string("\(c.names[b]):\(model.label(of: $0))") }
+                })
+            },
         ]
     }
 

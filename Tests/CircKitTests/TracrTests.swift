@@ -146,6 +146,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
           }
           print(roc(compiled, minimal).auc < 1, score(compiled, compiled, minimal).recall)
         }
+        print(unit_labels(truth(model("\(root)/Tests/Fixtures/tracr/copy.safetensors"))))
         """)
         #expect(printed.error == nil, "\(String(describing: printed.error))")
         #expect(printed.output == """
@@ -155,6 +156,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         reverse cs 1 1 13 1 1
         reverse attribution 1 1 13 1 1
         true 1
+        ["layers.0.attention:0", "layers.0.attention:1", "layers.0.attention:2", "layers.0.attention:3"]
         """)
     }
 
