@@ -9,6 +9,7 @@ enum CircuitRuns {
     /// with `examples` (`{src, tgt, out, correct}` per sample) when `perExample` is set.
     static func evaluate(_ target: Value, samples: [Sample], ablation: DiscoveryOptions.Ablation? = nil, means: AblationSource,
                          perExample: Bool = false, _ context: CallContext) throws -> Value {
+        if let tracr = try TracrRuns.target(target) { return try TracrRuns.evaluate(tracr, samples: samples, ablation: ablation, perExample: perExample) }
         var (model, circuit) = try modelAndCircuit(target)
         if let ablation, let original = circuit {
             guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
@@ -51,6 +52,7 @@ enum CircuitRuns {
     /// The greedy output of a model or circuit for one source; a circuit runs with its own ablation
     /// values (`means` .discovery), or with values computed on this input and the model's own output.
     static func predict(_ target: Value, source: String, means: AblationSource) throws -> String {
+        if let tracr = try TracrRuns.target(target) { return try TracrRuns.predict(tracr, source: source) }
         let model = try modelAndCircuit(target).model
         let ids = try model.encodeSource(source)
         return model.decodeTarget(greedyOutput(model, try instance(of: target, source: ids, target: nil, means: means), source: ids))
@@ -77,7 +79,7 @@ enum CircuitRuns {
     static func modelAndCircuit(_ value: Value) throws -> (model: ModelValue, circuit: Circuit?) {
         switch value {
         case .native(let model as ModelValue): return (model, nil)
-        case .native(let circuit as CircuitValue): return (circuit.model, circuit.circuit)
+        case .native(let circuit as CircuitValue): return (try circuit.encoderDecoder("this builtin"), circuit.circuit)
         default: throw RuntimeError("expected a model or a circuit, got \(value.typeName)")
         }
     }
@@ -96,7 +98,7 @@ enum CircuitRuns {
             default: throw RuntimeError("cross: tasks must be task names or datasets, got \(value.typeName)")
             }
         }
-        if let model = circuits.first?.model {
+        if let model = try circuits.first?.encoderDecoder("cross") {
             for column in columns { try MemoryCheck.checkEvaluation(column.samples, model: model, decoding: false, "cross") }
         }
         // Column by column, so the encoded data, the base model's distributions and the ablation
@@ -106,7 +108,7 @@ enum CircuitRuns {
         for (j, column) in columns.enumerated() {
             for (i, circuitValue) in circuits.enumerated() {
                 if context.isInterrupted { throw RuntimeError("interrupted") }
-                let model = circuitValue.model, circuit = circuitValue.circuit
+                let model = try circuitValue.encoderDecoder("cross"), circuit = circuitValue.circuit
                 let data = try ScoringData.shared(column.samples, model: model)
                 var differing: [[Int32]: [Int32]] = [:]
                 if let own = try? PCFGTask(name: circuit.task), let task = column.task, own.name != task.name {

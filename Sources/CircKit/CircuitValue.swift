@@ -7,11 +7,11 @@ import Transformer
 public final class CircuitValue: NativeObject, Figure {
     /// The circuit.
     public let circuit: Circuit
-    /// The model it belongs to.
-    public let model: ModelValue
+    /// The model it belongs to, of either family.
+    public let model: any CircuitModel
 
     /// Wraps a circuit of a model.
-    public init(_ circuit: Circuit, model: ModelValue) {
+    public init(_ circuit: Circuit, model: any CircuitModel) {
         self.circuit = circuit
         self.model = model
     }
@@ -104,6 +104,12 @@ public final class CircuitValue: NativeObject, Figure {
     }
 
     public func isEqual(to other: any NativeObject) -> Bool { (other as? CircuitValue)?.circuit == circuit }
+
+    /// The encoder–decoder model it belongs to, or an error saying `function` needs one.
+    func encoderDecoder(_ function: String) throws -> ModelValue {
+        guard let model = model as? ModelValue else { throw RuntimeError("\(function): not available for circuits of \(model.summary)") }
+        return model
+    }
 
     /// The module type of a block: `decoder.layers.1.cross_attention.query.weight` → `decoder.cross_attention`.
     static func moduleKind(_ block: String) -> String {

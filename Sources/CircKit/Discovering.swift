@@ -16,6 +16,7 @@ enum Discovering {
     static let heldOutSize = 200
 
     static func run(_ args: Arguments, _ context: CallContext) throws -> Value {
+        if case .native(let tracr as TracrModelValue) = args[0] { return try TracrDiscovering.run(tracr, args, context) }
         let model = try args.native(0, as: ModelValue.self)
         try ModelTasks.check(args["task"], for: args[0])
         let data = try DiscoveryData(args["task"])
@@ -144,7 +145,7 @@ enum Discovering {
 
     /// A numeric argument as a Float, refused with the rule it breaks when `isValid` says no or it is
     /// not finite as a 32-bit float (the temperature must rise from 1, the step be positive, …).
-    private static func setting(_ args: Arguments, _ name: String, _ rule: String, isValid: (Double) -> Bool) throws -> Float {
+    static func setting(_ args: Arguments, _ name: String, _ rule: String, isValid: (Double) -> Bool) throws -> Float {
         let value = try args.number(name)
         guard isValid(value), value.isFinite else { throw RuntimeError("discover: \(name) must be \(rule), got \(formatNumber(value))") }
         guard Float(value).isFinite else { throw RuntimeError("discover: \(name) \(formatNumber(value)) is beyond the 32-bit float range (±3.4e38)") }

@@ -10,10 +10,12 @@ enum EngineBuiltins {
     static func make() -> [NativeFunction] {
         [
             NativeFunction("model", [Parameter("name", .string, default: .string("default"))], returns: "model",
-                           doc: "Loads a model: a name from the models folder (\"default\") or a .safetensors path.") { args, _ in
+                           doc: "Loads a model: a name from the models folder (\"default\") or a .safetensors path, of either family its config names: an encoder–decoder, or a Tracr-compiled transformer (family \"tracr\", e.g. Tests/Fixtures/tracr/reverse.safetensors).") { args, _ in
                 let path = try Resources.modelPath(try args.string(0))
-                let stored = try bridge { () throws(CheckpointError) in try Checkpoint.load(path) }
-                return .native(ModelValue(stored: stored, path: path))
+                switch try bridge({ () throws(CheckpointError) in try Checkpoint.loadAnyFamily(path) }) {
+                case .encoderDecoder(let stored): return .native(ModelValue(stored: stored, path: path))
+                case .tracr(let stored): return .native(TracrModelValue(stored: stored, path: path))
+                }
             },
             NativeFunction("train", trainParameters, returns: "model",
                            doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), saving the model to out after each epoch and scoring exact match on the first 500 samples of validation. The whole run (weights, AdamW moments, position, seeds) goes to out.checkpoint every checkpoint_every seconds, at each epoch's end and on Ctrl-C; resume=true goes on from it bit for bit, as if the run had not stopped.") { args, context in
@@ -21,14 +23,14 @@ enum EngineBuiltins {
             },
             NativeFunction("predict", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("source", .string), CircuitBuiltins.meansParameter],
                            returns: "string",
-                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression, up to EOS. A circuit runs with the ablation values it was discovered with; means=\"data\" computes them on this input and the model's own output. As in the reference's greedy search, PAD ends it too; PAD and SOS are shown as <pad> and <sos>, and eval counts an output holding them as wrong.") { args, _ in
+                           doc: "The greedy output of a model, or of a model with a circuit in place, for one source expression, up to EOS. A circuit runs with the ablation values it was discovered with; means=\"data\" computes them on this input and the model's own output. As in the reference's greedy search, PAD ends it too; PAD and SOS are shown as <pad> and <sos>, and eval counts an output holding them as wrong. On a tracr model: the argmax at every position after BOS (? where two outputs tie).") { args, _ in
                 .string(try CircuitRuns.predict(args[0], source: try args.string(1), means: try CircuitBuiltins.meansArgument(args, "predict")))
             },
             NativeFunction("eval", [Parameter("m", .oneOf([.native("model"), .native("circuit")])), Parameter("data", .oneOf([.string, .native("dataset")])),
                                     Parameter("n", .number, default: .null),
                                     Parameter("ablation", .string, default: .null, choices: DiscoveryOptions.Ablation.allCases.map(\.rawValue)),
                                     CircuitBuiltins.meansParameter, Parameter("per_example", .bool, default: .bool(false))], returns: "record",
-                           doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (its first n samples; 1000 unless n is given, and an n above what the data holds uses all of it, with a warning). A circuit runs with the ablation values it was discovered with (a union with its left operand's); means=\"data\" computes them on the evaluated samples instead; ablation= rescores it with mean, zero or resample ablation computed on them. per_example=true adds examples: a {src, tgt, out, correct} record per sample.") { args, context in
+                           doc: "{accuracy, faithfulness, kl, kept, n} (kept: the fraction of units the circuit keeps, 1 for a model) of a model or circuit on a task's test split or a dataset (its first n samples; 1000 unless n is given, and an n above what the data holds uses all of it, with a warning). A circuit runs with the ablation values it was discovered with (a union with its left operand's); means=\"data\" computes them on the evaluated samples instead; ablation= rescores it with mean, zero or resample ablation computed on them. per_example=true adds examples: a {src, tgt, out, correct} record per sample. On a tracr model or circuit (data a dataset or a .tsv path; circuits run with zero ablation): {accuracy, agreement, faithfulness, kept, n}, a sample right when the argmax at every position after BOS is its target, agreement the share of samples whose every output after BOS is the model's.") { args, context in
                 let ablation = args["ablation"] == .null ? nil : try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "eval")
                 try ModelTasks.check(args[1], for: args[0])
                 return try CircuitRuns.evaluate(args[0], samples: try Training.firstSamples(args[1], n: args["n"] == .null ? nil : try args.integer(2, name: "n", min: 1),
@@ -50,6 +52,8 @@ enum EngineBuiltins {
                     model.saved(at: path)
                 case .native(let circuit as CircuitValue):
                     try circuit.circuit.save(to: path)
+                case .native(let model as TracrModelValue):
+                    throw RuntimeError("save: a tracr model is kept in the file it was compiled to (\(model.path ?? "none")); save writes encoder–decoders and circuits")
                 default: break
                 }
                 return .null

@@ -10,6 +10,7 @@ public enum CircLibrary {
         registry.register(section: "PCFG SET", PCFGBuiltins.make())
         registry.register(section: "Models", EngineBuiltins.make())
         registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin()])
+        registry.register(section: "Ground truth", TracrBuiltins.make())
         registry.register(section: "Inspection", InspectBuiltins.make())
         registry.register(section: "Sweeps", SweepCell.builtins())
         registry.register(section: "Core", [MemoryBuiltin.make()])

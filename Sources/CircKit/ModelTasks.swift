@@ -17,7 +17,7 @@ enum ModelTasks {
         switch target {
         case .list(let items): for item in items { try check(data, for: item) }
         case .native(let model as ModelValue): try check(data, model)
-        case .native(let circuit as CircuitValue): try check(data, circuit.model)
+        case .native(let circuit as CircuitValue): if let model = circuit.model as? ModelValue { try check(data, model) }
         default: return
         }
     }

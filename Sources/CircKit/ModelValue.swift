@@ -37,12 +37,7 @@ public final class ModelValue: NativeObject {
     public var model: TransformerModel { stored.model }
 
     /// A short hash of the configuration and weights; circuits of different models differ here.
-    public lazy var fingerprint: String = {
-        var hash = FNV1a()
-        hash.add(UnsafeRawBufferPointer(start: model.parameters.base, count: model.parameters.count * 4))
-        hash.add("\(model.config)".utf8)
-        return hash.hex
-    }()
+    public lazy var fingerprint: String = modelFingerprint(model.parameters, config: "\(model.config)")
 
     /// Records where the model now lives on disk.
     func saved(at path: String) { self.path = path }

@@ -80,7 +80,7 @@ enum PCFGBuiltins {
                 return .native(DatasetValue(name: "pcfgset", split: "generated", samples: generator.samples(n)))
             },
             NativeFunction("load_dataset", [Parameter("path", .string)], returns: "dataset",
-                           doc: "Reads X.src/X.tgt (give either, or the stem) or a src;tgt .csv file.") { args, _ in
+                           doc: "Reads X.src/X.tgt (give either, or the stem), a src;tgt .csv file or a src<TAB>tgt .tsv file.") { args, _ in
                 let path = try args.string(0)
                 let samples = try bridge { () throws(PCFGError) in try DataFiles.read(path) }
                 return .native(DatasetValue(name: path, split: "file", samples: samples))

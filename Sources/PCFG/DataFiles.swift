@@ -13,19 +13,26 @@ public enum DataFiles {
     }
 
     /// Reads `src;tgt` lines; a line without `;` is an error naming it.
-    public static func readCSV(_ path: String) throws(PCFGError) -> [Sample] {
+    public static func readCSV(_ path: String) throws(PCFGError) -> [Sample] { try readSeparated(path, by: ";", shown: ";") }
+
+    /// Reads `src<TAB>tgt` lines; a line without a tab is an error naming it.
+    public static func readTSV(_ path: String) throws(PCFGError) -> [Sample] { try readSeparated(path, by: "\t", shown: "<TAB>") }
+
+    /// Reads lines of a source and a target split at the first `separator`.
+    private static func readSeparated(_ path: String, by separator: Character, shown: String) throws(PCFGError) -> [Sample] {
         var samples: [Sample] = []
         for (i, line) in try readLines(path).enumerated() {
-            let parts = line.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { throw PCFGError.invalid("\(path):\(i + 1): expected 'source;target'") }
+            let parts = line.split(separator: separator, maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw PCFGError.invalid("\(path):\(i + 1): expected 'source\(shown)target'") }
             samples.append(Sample(source: String(parts[0]), target: String(parts[1])))
         }
         return samples
     }
 
-    /// Reads a dataset from `X.src`/`X.tgt` (given either name or the stem) or a `.csv` file.
+    /// Reads a dataset from `X.src`/`X.tgt` (given either name or the stem), a `.csv` or a `.tsv` file.
     public static func read(_ path: String) throws(PCFGError) -> [Sample] {
         if path.hasSuffix(".csv") { return try readCSV(path) }
+        if path.hasSuffix(".tsv") { return try readTSV(path) }
         let stem = path.hasSuffix(".src") || path.hasSuffix(".tgt") ? String(path.dropLast(4)) : path
         return try readPair(source: stem + ".src", target: stem + ".tgt")
     }

@@ -94,16 +94,21 @@ public struct CircuitScore: Sendable {
         /// distributions [rows, v] on it.
         mutating func add(_ base: [Float], _ circuit: [Float], _ batch: Batch, classes v: Int, counts: (Int) -> Bool = { _ in true }) {
             for (row, target) in batch.decoderTargets.enumerated() where target != 0 && counts(row) {
-                var divergence = 0.0, baseToCircuit = 0.0
-                for j in 0..<v {
-                    let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
-                    if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
-                    if q > 0 { divergence += 0.5 * q * log(q / m) }
-                }
-                jsd += divergence
-                kl += baseToCircuit
-                tokens += 1
+                add(row: row, base, circuit, classes: v)
             }
+        }
+
+        /// Adds one row of the base and circuit distributions [rows, v].
+        mutating func add(row: Int, _ base: [Float], _ circuit: [Float], classes v: Int) {
+            var divergence = 0.0, baseToCircuit = 0.0
+            for j in 0..<v {
+                let p = Double(base[row * v + j]), q = Double(circuit[row * v + j]), m = (p + q) / 2
+                if p > 0 { divergence += 0.5 * p * log(p / m); baseToCircuit += p * log(p / max(q, 1e-30)) }
+                if q > 0 { divergence += 0.5 * q * log(q / m) }
+            }
+            jsd += divergence
+            kl += baseToCircuit
+            tokens += 1
         }
     }
 }

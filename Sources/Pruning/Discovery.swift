@@ -292,8 +292,6 @@ protocol MaskLearning: AnyObject {
     associatedtype Masks: SoftMasks
     /// The masks being learnt.
     var masks: Masks { get }
-    /// The task's batches and soft targets.
-    var targets: TargetDistributions { get }
     /// Steps per epoch.
     var stepCount: Int { get }
     /// One update on batch `i`; returns its loss, or NaN when a gradient is too large for AdamW (no update).

@@ -36,15 +36,7 @@ public final class MaskTrainer: MaskLearning {
     /// One update on batch `i`: masked forward, soft cross-entropy + λ·Σm, backward to the logits, AdamW. Returns the loss.
     public func step(_ i: Int, learningRate: Float) -> Double {
         let loss = halves ? halvesGradient(i) : gradient(batch: i, into: masks)
-        var penalty = 0.0
-        for j in masks.logits.indices {
-            let m = masks.mask(j)
-            penalty += Double(m)
-            masks.gradients[j] += lambda * masks.temperature * m * (1 - m)
-        }
-        guard AdamW.isSafe(masks.gradients) else { return .nan }
-        optimizer.update(&masks.logits, grads: masks.gradients, learningRate: learningRate)
-        return loss + Double(lambda) * penalty
+        return masks.penalisedUpdate(loss: loss, lambda: lambda, optimizer: optimizer, learningRate: learningRate)
     }
 
     /// The loss on batch `i` under `learner`'s masks, whose gradients it sets.
@@ -72,5 +64,21 @@ public final class MaskTrainer: MaskLearning {
             for j in masks.gradients.indices { masks.gradients[j] += Float(share) * learners[k].gradients[j] }
         }
         return loss
+    }
+}
+
+extension NodeMasks {
+    /// With the task loss's gradients in place: adds those of λ·Σm, takes an AdamW step on the logits,
+    /// and returns loss + λ·Σm (NaN, and no step, when a gradient is too large for AdamW).
+    func penalisedUpdate(loss: Double, lambda: Float, optimizer: AdamW, learningRate: Float) -> Double {
+        var penalty = 0.0
+        for j in logits.indices {
+            let m = mask(j)
+            penalty += Double(m)
+            gradients[j] += lambda * temperature * m * (1 - m)
+        }
+        guard AdamW.isSafe(gradients) else { return .nan }
+        optimizer.update(&logits, grads: gradients, learningRate: learningRate)
+        return loss + Double(lambda) * penalty
     }
 }

@@ -28,13 +28,17 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     private let index: [String: Int]
 
     /// Masks for every block of a model with all logits at `initial`, ablating to zero.
-    public init(config: ModelConfig, initial: Float) {
-        let names = Self.blockNames(config)
+    public convenience init(config: ModelConfig, initial: Float) {
+        self.init(names: Self.blockNames(config), width: config.width, initial: initial)
+    }
+
+    /// Masks for the named blocks of `width` units each, all logits at `initial`, ablating to zero.
+    public init(names: [String], width: Int, initial: Float) {
         self.names = names
-        self.width = config.width
-        self.logits = [Float](repeating: initial, count: names.count * config.width)
-        self.gradients = [Float](repeating: 0, count: names.count * config.width)
-        self.ablation = [Float](repeating: 0, count: names.count * config.width)
+        self.width = width
+        self.logits = [Float](repeating: initial, count: names.count * width)
+        self.gradients = [Float](repeating: 0, count: names.count * width)
+        self.ablation = [Float](repeating: 0, count: names.count * width)
         self.index = Discovery.blockIndex(names)
     }
 

@@ -81,7 +81,7 @@ public enum Checkpoint {
                            sourceVocabulary: sourceVocabulary, targetVocabulary: targetVocabulary, metadata: extra)
     }
 
-    private static func vocabulary(_ metadata: [String: String], _ key: String, size: Int, _ fail: (String) -> CheckpointError) throws(CheckpointError) -> [String] {
+    static func vocabulary(_ metadata: [String: String], _ key: String, size: Int, _ fail: (String) -> CheckpointError) throws(CheckpointError) -> [String] {
         guard let text = metadata[key], let tokens = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
             throw fail("metadata '\(key)' is missing or not a JSON list of strings")
         }

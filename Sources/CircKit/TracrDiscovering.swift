@@ -1,0 +1,101 @@
+import CircLang
+import Foundation
+import PCFG
+import Pruning
+import Transformer
+
+/// `discover` on a Tracr model: cs with the paper's Tracr settings as defaults, attribution, or auto,
+/// every masked-out unit ablated to zero.
+enum TracrDiscovering {
+    /// The paper's settings for its Tracr models: 200 epochs, λ 1e-4, temperature to 200, initial
+    /// logit 1.0, lr 1e-3, batches of 8, zero ablation.
+    static var paperOptions: DiscoveryOptions {
+        var options = DiscoveryOptions()
+        (options.epochs, options.lambda, options.maxTemperature, options.maskInit, options.learningRate, options.batchSize) = (200, 1e-4, 200, 1, 1e-3, 8)
+        options.ablation = .zero
+        return options
+    }
+
+    /// Epochs of `auto`'s warm-started sparsification on a Tracr model.
+    static let autoEpochs = 40
+    /// The logits (± by attribution rank) `auto` starts from on a Tracr model. Not the paper's 1: at
+    /// temperature 1 that scales every kept unit by sigmoid(1) = 0.73, which swap_first_last's
+    /// compiled MLPs do not survive (from 1, cs and auto kept 0 and 4 of its 27 minimal units; from 2, all 27).
+    static let autoWarmStart: Float = 2
+
+    static func run(_ model: TracrModelValue, _ args: Arguments, _ context: CallContext) throws -> Value {
+        let start = Date()
+        let methodName = args["method"] == .null ? DiscoveryMethod.cs.rawValue : try args.string("method")
+        guard let method = DiscoveryMethod(rawValue: methodName) else {
+            throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(methodName)\"")
+        }
+        guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
+        var options = paperOptions
+        // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept
+        // instead when the refined circuit agrees with the model less often).
+        if method == .auto { (options.epochs, options.maskInit) = (autoEpochs, autoWarmStart) }
+        if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
+        if args["lr"] != .null { options.learningRate = try Discovering.setting(args, "lr", "a positive finite number") { $0 > 0 } }
+        if args["lambda"] != .null { options.lambda = try Discovering.setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
+        if args["mask_init"] != .null { options.maskInit = try Discovering.setting(args, "mask_init", "finite") { _ in true } }
+        if args["max_temp"] != .null { options.maxTemperature = try Discovering.setting(args, "max_temp", "finite and at least 1") { $0 >= 1 } }
+        if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
+        options.seed = UInt64(try args.integer("seed", min: 0))
+        let target = try args.number("target")
+        guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
+        let all = try Training.samples(args["task"], split: .train, limit: nil)
+        let samples = args["n"] == .null ? all : Array(all.prefix(Warnings.clamp(try args.integer("n", min: 1), to: all.count, "discover", what: "the data")))
+        let name = dataName(args["task"])
+        let data = TracrData(model.model, sequences: try TracrRuns.encode(samples, model: model, "discover").sequences, batchSize: options.batchSize)
+        var curve: [DiscoveryEpoch] = []
+        let masks: NodeMasks, unitScores: [Double]
+        do {
+            switch method {
+            case .cs:
+                guard let found = try TracrDiscovery.sparsify(data, options: options, onEpoch: { epoch, _ in curve.append(epoch) }, shouldStop: { context.isInterrupted }) else { throw RuntimeError("interrupted") }
+                (masks, unitScores) = (found, found.logits.map(Double.init))
+            case .attribution, .auto:
+                let scores = TracrDiscovery.attributionScores(data), ranking = Attribution.ranking(scores)
+                let top = TracrDiscovery.smallestAgreeing(ranking, data: data, target: target)
+                guard method == .auto else { (masks, unitScores) = (top, scores); break }
+                let start = TracrDiscovery.warmStart(ranking, count: top.logits.filter { $0 > 0 }.count, scale: options.maskInit)
+                guard let found = try TracrDiscovery.sparsify(data, options: options, initialLogits: start, onEpoch: { epoch, _ in curve.append(epoch) },
+                                                                       shouldStop: { context.isInterrupted }) else {
+                    throw RuntimeError("interrupted")
+                }
+                // The refinement is kept only when it agrees with the model as often as the attribution circuit it started from.
+                let refined = data.masks(keeping: found.logits.map { $0 > 0 })
+                (masks, unitScores) = data.agreement(refined).sequences >= data.agreement(top).sequences ? (found, found.logits.map(Double.init)) : (top, scores)
+            }
+        } catch let error as NonFiniteLoss {
+            throw RuntimeError("discover: the loss or its gradient is not finite at step \(error.step) (epoch \(error.epoch + 1)); lr \(options.learningRate) is likely too large")
+        }
+        let kept = masks.logits.map { $0 > 0 }
+        let (agreement, faithfulness) = data.agreement(data.masks(keeping: kept))
+        let seconds = Date().timeIntervalSince(start)
+        var parameters = ["method": method.rawValue, "epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
+                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": "zero", "level": "node",
+                          "n": String(samples.count), "batch": String(options.batchSize), "seed": String(options.seed),
+                          "agreement": "\(agreement)", "faithfulness": "\(faithfulness)", "seconds": String(format: "%.2f", seconds),
+                          unitScoresKey: unitScores.map { "\($0)" }.joined(separator: " ")]
+        if method != .cs { parameters["target"] = "\(target)" }
+        if let path = model.path { parameters["model_path"] = path }
+        let config = model.model.config
+        let circuit = Circuit(model: model.fingerprint, names: config.blockNames, sizes: config.blockNames.map { _ in config.width }, kept: kept,
+                              ablation: .zero, task: name, parameters: parameters, curve: curve)
+        ProgressBar.say("discover \(name) (\(method.rawValue)): \(circuit.keptCount)/\(kept.count) units kept, agreement \(formatNumber(agreement)), faithfulness \(String(format: "%.4f", faithfulness)), \(String(format: "%.1f", seconds)) s")
+        return .native(CircuitValue(circuit, model: model))
+    }
+
+    /// The parameter holding a Tracr circuit's per-unit scores (its method's ranking), space-separated.
+    static let unitScoresKey = "unit_scores"
+
+    /// The label of a data argument: a file's (or a dataset read from one) name without folder and extension.
+    static func dataName(_ value: Value) -> String {
+        switch value {
+        case .native(let data as DatasetValue): return URL(fileURLWithPath: data.name).deletingPathExtension().lastPathComponent
+        case .string(let text): return URL(fileURLWithPath: text).deletingPathExtension().lastPathComponent
+        default: return "data"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CircLang
+import PCFG
+import Pruning
+import Transformer
+
+/// Running Tracr models and their circuits: evaluation records and predictions.
+enum TracrRuns {
+    /// A Tracr model, or a circuit of one, with the circuit; nil for anything else.
+    static func target(_ value: Value) throws -> (model: TracrModelValue, circuit: Circuit?)? {
+        switch value {
+        case .native(let model as TracrModelValue): return (model, nil)
+        case .native(let circuit as CircuitValue):
+            guard let model = circuit.model as? TracrModelValue else { return nil }
+            return (model, circuit.circuit)
+        default: return nil
+        }
+    }
+
+    /// The data's inputs encoded for the model (BOS first) and its targets as output indices; tokens
+    /// the model's vocabularies lack are named in a warning from `function`.
+    static func encode(_ samples: [Sample], model: TracrModelValue, _ function: String) throws -> (sequences: [[Int32]], targets: [[Int]]) {
+        guard !samples.isEmpty else { throw RuntimeError("\(function): the data holds no samples") }
+        var unknown = Set<String>(), unknownTargets = Set<String>()
+        let sequences = try samples.enumerated().map { index, sample in
+            do { return try model.encodeSource(sample.source, unknown: &unknown) } catch let error as RuntimeError {
+                throw RuntimeError("\(function): sample \(index + 1): \(error.message)")
+            }
+        }
+        let targets = samples.map { sample in
+            let ids = model.encodeTarget(sample.target)
+            for (token, id) in zip(sample.target.split(separator: " "), ids) where id < 0 { unknownTargets.insert(String(token)) }
+            return ids
+        }
+        if !unknown.isEmpty {
+            Warnings.emit(function, "input tokens \(unknown.sorted().joined(separator: ", ")) are not in the model's vocabulary; read as \(model.stored.pad), as Tracr's tokenizer does")
+        }
+        if !unknownTargets.isEmpty {
+            Warnings.emit(function, "target tokens \(unknownTargets.sorted().joined(separator: ", ")) are no output of the model; samples holding them count as wrong")
+        }
+        return (sequences, targets)
+    }
+
+    /// The binary zero-ablation masks of a circuit of the model, or an error when its blocks are another model's.
+    static func masks(of circuit: Circuit, on data: TracrData, model: TracrModelValue) throws -> NodeMasks {
+        let config = model.model.config
+        guard circuit.level == .node, circuit.names == config.blockNames, circuit.sizes.allSatisfy({ $0 == config.width }) else {
+            throw RuntimeError("circuit \(circuit.task) does not have the blocks of \(model.summary)")
+        }
+        return data.masks(keeping: circuit.kept)
+    }
+
+    /// `{accuracy, agreement, faithfulness, kept, n}`: a sample is correct when the argmax at every
+    /// position after BOS is its target; agreement and faithfulness compare a circuit with the model.
+    static func evaluate(_ target: (model: TracrModelValue, circuit: Circuit?), samples: [Sample], ablation: DiscoveryOptions.Ablation?, perExample: Bool) throws -> Value {
+        if let ablation, ablation != .zero { throw RuntimeError("eval: circuits of tracr models run with zero ablation, got ablation=\"\(ablation.rawValue)\"") }
+        let (sequences, targets) = try encode(samples, model: target.model, "eval")
+        let data = TracrData(target.model.model, sequences: sequences)
+        let masks = try target.circuit.map { try self.masks(of: $0, on: data, model: target.model) }
+        let outputs = data.predictions(masks: masks).map { Array($0.dropFirst()) }
+        let correct = zip(outputs, targets).map(isCorrect)
+        let (agreement, faithfulness) = masks.map { data.agreement($0) } ?? (1, 1)
+        var fields: [(name: String, value: Value)] = [
+            ("accuracy", .number(Double(correct.filter { $0 }.count) / Double(samples.count))), ("agreement", .number(agreement)),
+            ("faithfulness", .number(faithfulness)), ("kept", .number(target.circuit?.keptFraction ?? 1)), ("n", .number(Double(samples.count)))]
+        if perExample {
+            fields.append(("examples", .list(samples.indices.map { i in
+                .record(Record([("src", .string(samples[i].source)), ("tgt", .string(samples[i].target)),
+                                ("out", .string(target.model.decodeTarget(outputs[i]))), ("correct", .bool(correct[i]))]))
+            })))
+        }
+        return .record(Record(fields))
+    }
+
+    /// Whether the outputs after BOS are the target's: every position decided (no tie) and right.
+    static func isCorrect(_ outputs: [Int], _ target: [Int]) -> Bool { outputs == target && !target.contains { $0 < 0 } }
+
+    /// The argmax output after BOS of a model or circuit for one input.
+    static func predict(_ target: (model: TracrModelValue, circuit: Circuit?), source: String) throws -> String {
+        let (sequences, _) = try encode([Sample(source: source, target: "")], model: target.model, "predict")
+        let data = TracrData(target.model.model, sequences: sequences)
+        let masks = try target.circuit.map { try self.masks(of: $0, on: data, model: target.model) }
+        return target.model.decodeTarget(Array(data.predictions(masks: masks)[0].dropFirst()))
+    }
+}

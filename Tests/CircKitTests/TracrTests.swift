@@ -1,0 +1,171 @@
+import Foundation
+@testable import Pruning
+import Randomness
+import Testing
+import Transformer
+
+/// A python with NumPy: python3's own when it has it, else a venv made for the tests with NumPy
+/// installed by pip; nil when neither works (the NumPy comparisons are then skipped).
+let numpyPython: String? = {
+    guard let python3 else { return nil }
+    if (try? runProgram(python3, ["-c", "import numpy"]))?.status == 0 { return python3 }
+    let venv = NSTemporaryDirectory() + "circ-tracr-numpy-venv"
+    let python = venv + "/bin/python"
+    if (try? runProgram(python, ["-c", "import numpy"]))?.status == 0 { return python }
+    guard (try? runProgram(python3, ["-m", "venv", venv]))?.status == 0,
+          (try? runProgram(python, ["-m", "pip", "install", "--quiet", "numpy"]))?.status == 0 else { return nil }
+    return python
+}()
+
+/// The four Tracr models of the paper, converted (Tests/Fixtures/tracr).
+let tracrTasks = ["copy", "echo", "reverse", "swap_first_last"]
+
+/// A converted Tracr fixture, loaded.
+func tracrFixture(_ task: String) throws -> StoredTracrModel {
+    guard case .tracr(let stored) = try Checkpoint.loadAnyFamily(root + "/Tests/Fixtures/tracr/\(task).safetensors") else {
+        throw CheckpointError(path: task, problem: "not a tracr model")
+    }
+    return stored
+}
+
+/// A fixture's data rows: inputs (BOS first, ids; a token the vocabulary lacks read as pad) and targets.
+func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int32], target: [String], source: String)] {
+    let text = try String(contentsOfFile: root + "/Tests/Fixtures/tracr/data/\(task).tsv", encoding: .utf8)
+    let index = Dictionary(uniqueKeysWithValues: stored.sourceVocabulary.enumerated().map { ($1, Int32($0)) })
+    return text.split(separator: "\n").map { line in
+        let parts = line.split(separator: "\t").map(String.init)
+        let ids = [index[stored.bos]!] + parts[0].split(separator: " ").map { index[String($0)] ?? index[stored.pad]! }
+        return (ids, parts[1].split(separator: " ").map(String.init), parts[0])
+    }
+}
+
+@Suite struct TracrModels {
+    /// Logits of the model at every position of each row, [rows][T·V].
+    private func logits(_ model: TracrModel, _ sequences: [[Int32]], masks: NodeMasks? = nil) -> [[Float]] {
+        let pass = model.forward(TracrBatch(sequences), masks: masks)
+        let width = pass.batch.length * model.config.outputVocabulary
+        return (0..<sequences.count).map { Array(UnsafeBufferPointer(start: pass.logits + $0 * width, count: width)) }
+    }
+
+    @Test(.enabled(if: numpyPython != nil, "NumPy is not importable by python3 and could not be installed in a venv, so the NumPy reference cannot run"),
+          arguments: tracrTasks)
+    func logitsEqualTheNumPyForward(task: String) throws {
+        let stored = try tracrFixture(task)
+        let rows = try tracrRows(stored, task)
+        let result = try runProgram(numpyPython!, [root + "/scripts/tracr_reference.py", root + "/Tests/Fixtures/tracr/\(task).safetensors"] + rows.map(\.source))
+        #expect(result.status == 0, "\(result.err)")
+        struct Row: Decodable { let ids: [Int32]; let logits: [[Double]] }
+        let reference = try JSONDecoder().decode([Row].self, from: Data(result.out.utf8))
+        #expect(reference.map(\.ids) == rows.map(\.ids))
+        let ours = logits(stored.model, rows.map(\.ids))
+        var largest = 0.0
+        for (row, expected) in zip(ours, reference) {
+            for (a, b) in zip(row, expected.logits.flatMap { $0 }) { largest = max(largest, abs(Double(a) - b)) }
+        }
+        #expect(largest <= 1e-5, "\(task): largest difference \(largest)")
+    }
+
+    @Test func evalGivesThePapersAccuracies() {
+        let printed = circ("""
+        for task in ["copy", "echo", "reverse", "swap_first_last"] {
+          r = eval(model("\(root)/Tests/Fixtures/tracr/" + task + ".safetensors"), "\(root)/Tests/Fixtures/tracr/data/" + task + ".tsv")
+          print(task, round(r.accuracy * r.n), r.n)
+        }
+        """)
+        #expect(printed.error == nil)
+        #expect(printed.output == "copy 256 256\necho 27 64\nreverse 256 256\nswap_first_last 256 256")
+    }
+
+    @Test func theModelPrintsItsFamilyAndPredicts() {
+        let printed = circ("""
+        m = model("\(root)/Tests/Fixtures/tracr/reverse.safetensors")
+        print(m.family, m.config.layers, m.config.head_width, predict(m, "1 2 3 4"), predict(m, "4 4 1 2"))
+        print(str(m)[0:12])
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output == "tracr 4 10 4 3 2 1 2 1 4 4\n<model tracr")
+    }
+
+    @Test(arguments: zip(tracrTasks, [(4, 30, 4), (35, 368, 24), (27, 296, 13), (64, 888, 27)]))
+    func groundTruthMatchesTheReferenceCounts(task: String, counts: (compiled: Int, units: Int, minimal: Int)) throws {
+        let stored = try tracrFixture(task)
+        let rows = try tracrRows(stored, task)
+        let all = TracrData(stored.model, sequences: rows.map(\.ids))
+        let compiled = stored.model.compiledUnits
+        #expect(compiled.count == counts.units)
+        #expect(compiled.filter { $0 }.count == counts.compiled)
+        // Keeping only the compiled units changes no logit at all.
+        #expect(logits(stored.model, rows.map(\.ids), masks: all.masks(keeping: compiled)) == logits(stored.model, rows.map(\.ids)))
+        // Minimal units, on the rows the model gets right; keeping only them keeps every argmax there.
+        let right = zip(all.predictions(masks: nil), rows).filter { predicted, row in
+            predicted.dropFirst().map { stored.targetVocabulary[max(0, $0)] } == row.target && !predicted.dropFirst().contains(-1)
+        }.map(\.1.ids)
+        let data = TracrData(stored.model, sequences: right)
+        let minimal = TracrDiscovery.minimalUnits(data)
+        #expect(minimal.filter { $0 }.count == counts.minimal)
+        #expect(data.agreement(data.masks(keeping: minimal)).sequences == 1)
+        #expect(zip(minimal, compiled).allSatisfy { !$0 || $1 })
+    }
+
+    @Test func maskGradientsMatchFiniteDifferences() throws {
+        let stored = try tracrFixture("reverse")
+        let rows = try tracrRows(stored, "reverse")
+        let data = TracrData(stored.model, sequences: rows.prefix(16).map(\.ids), batchSize: 16)
+        let config = stored.model.config
+        let masks = NodeMasks(names: config.blockNames, width: config.width, initial: 2)
+        var random = SeededRandom(seed: 3)
+        masks.logits = masks.logits.map { $0 + Float(random.uniform() * 2 - 1) }
+        _ = data.maskGradient(0, masks: masks)
+        let analytic = masks.gradients
+        // The units with the largest gradients, each nudged both ways.
+        let checked = analytic.indices.sorted { abs(analytic[$0]) > abs(analytic[$1]) }.prefix(12)
+        for unit in checked {
+            let saved = masks.logits[unit], h: Float = 1e-2
+            masks.logits[unit] = saved + h
+            let up = data.maskGradient(0, masks: masks)
+            masks.logits[unit] = saved - h
+            let down = data.maskGradient(0, masks: masks)
+            masks.logits[unit] = saved
+            let numeric = (up - down) / Double(2 * h)
+            #expect(abs(numeric - Double(analytic[unit])) <= 2e-3 + 0.05 * abs(numeric), "unit \(unit): numeric \(numeric), backward \(analytic[unit])")
+        }
+        #expect(abs(analytic[checked.first!]) > 1e-4)
+    }
+
+    @Test func discoveryFindsTheMinimalCircuitOfCopyAndReverse() {
+        let printed = circ("""
+        for task in ["copy", "reverse"] {
+          m = model("\(root)/Tests/Fixtures/tracr/" + task + ".safetensors")
+          data = "\(root)/Tests/Fixtures/tracr/data/" + task + ".tsv"
+          compiled = truth(m)
+          minimal = truth(m, data, kind="minimal")
+          for method in ["cs", "attribution"] {
+            c = discover(m, data, method=method)
+            s = score(c, compiled, minimal)
+            print(task, method, s.precision, s.recall, s.units, roc(c, minimal).auc, eval(c, data).accuracy)
+          }
+          print(roc(compiled, minimal).auc < 1, score(compiled, compiled, minimal).recall)
+        }
+        print(unit_labels(truth(model("\(root)/Tests/Fixtures/tracr/copy.safetensors"))))
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output == """
+        copy cs 1 1 4 1 1
+        copy attribution 1 1 4 1 1
+        false 1
+        reverse cs 1 1 13 1 1
+        reverse attribution 1 1 13 1 1
+        true 1
+        ["layers.0.attention:0", "layers.0.attention:1", "layers.0.attention:2", "layers.0.attention:3"]
+        """)
+    }
+
+    @Test func misuseFailsWithAClearError() {
+        let m = "m = model(\"\(root)/Tests/Fixtures/tracr/copy.safetensors\")\n"
+        #expect(circ(m + "truth(m, kind=\"minimal\")").error?.message.contains("needs data") == true)
+        #expect(circ(m + "eval(m, \"\(root)/Tests/Fixtures/tracr/data/copy.tsv\", ablation=\"mean\")").error?.message.contains("zero ablation") == true)
+        #expect(circ(m + "predict(m, \"1 2 3 4 1\")").error?.message.contains("at most 4") == true)
+        let other = "e = model(\"\(root)/Tests/Fixtures/tracr/echo.safetensors\")\n"
+        #expect(circ(m + other + "score(truth(m), truth(e), truth(e))").error?.message.contains("different models") == true)
+    }
+}
