@@ -11,7 +11,7 @@ enum CircuitRuns {
                          perExample: Bool = false, _ context: CallContext) throws -> Value {
         var (model, circuit) = try modelAndCircuit(target)
         if let ablation, let original = circuit {
-            guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
+            guard original.level != .weight || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
             circuit = original.ablating(ablation)
         }
         // A circuit shares the base model's passes on these samples with the circuits scored before it.
