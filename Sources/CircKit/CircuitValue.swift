@@ -25,7 +25,7 @@ public final class CircuitValue: NativeObject, Figure {
         for (b, (name, kept, size)) in c.keptPerBlock.enumerated() {
             let bar = String(repeating: "█", count: Int((Double(kept) / Double(size) * 20).rounded()))
             // At head level an attention block's line names the heads it keeps.
-            let heads = c.level == .head && size > 1 ? c.keptNames(block: b).map { " " + $0.dropFirst(name.count + 1) }.joined() : ""
+            let heads = c.level == .head && UnitLayout.isAttention(name) ? c.keptNames(block: b).map { " " + $0.dropFirst(name.count + 1) }.joined() : ""
             lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(bar.padding(toLength: heads.isEmpty ? 0 : 20, withPad: " ", startingAt: 0))\(heads)")
         }
         return lines.joined(separator: "\n")
@@ -71,6 +71,8 @@ public final class CircuitValue: NativeObject, Figure {
             return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
                 (0..<c.sizes[b]).filter { c.kept[start + $0] }.map { Value.list([.string(c.names[b]), .number(Double($0))]) }
             })
+        case "curve" where c.parameters["method"] == DiscoveryMethod.attribution.rawValue:
+            return .list(c.curve.map { .record(Record([("step", .number(Double($0.epoch + 1))), ("kept", .number($0.kept)), ("faithfulness", .number(1 - $0.loss))])) })
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
         case "params":

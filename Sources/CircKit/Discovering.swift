@@ -102,7 +102,10 @@ enum Discovering {
                 let heldOut = method == .attribution ? try Training.encode(data.heldOut(after: n, count: heldOutSize), model: model) : []
                 var observer = DiscoveryObserver()
                 observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
+                let units = UnitLayout(config: model.model.config, heads: options.heads).count
                 observer.probed = { count, faithfulness in
+                    // Attribution's curve: a step per size the bisection tried, its loss 1 − faithfulness.
+                    if method == .attribution { curve.append(DiscoveryEpoch(epoch: curve.count, loss: 1 - faithfulness, kept: Double(count) / Double(units))) }
                     progress.phase("discover \(taskName): searching", done: 0, total: 1, unit: "sizes",
                                    detail: String(format: "%d units: faithfulness %.4f", count, faithfulness))
                 }

@@ -15,7 +15,7 @@ enum HandBuiltCircuit {
         let names = layout.names
         var kept = [Bool](repeating: false, count: layout.count)
         for (i, element) in spec.enumerated() {
-            let malformed = RuntimeError("circuit: element \(i) must be a block name, \(heads ? "a head name " : "")or a [block, unit] pair, got \(element.repr)")
+            let malformed = RuntimeError("circuit: element \(i) must be \(heads ? "a block name, a head name " : "a block name ")or a [block, unit] pair, got \(element.repr)")
             switch element {
             case .string(let unit) where heads && unitNames(layout).contains(unit):
                 kept[unitNames(layout).firstIndex(of: unit)!] = true
@@ -44,7 +44,7 @@ enum HandBuiltCircuit {
         case "head": return true
         case "node": return false
         case nil:
-            let heads = Set(unitNames(UnitLayout(config: config, heads: true)))
+            let layout = UnitLayout(config: config, heads: true), heads = Set(unitNames(layout)).subtracting(layout.names)
             return spec.contains { if case .string(let name) = $0 { heads.contains(name) } else { false } }
         case let other?: throw RuntimeError("circuit: level must be \"node\" or \"head\", got \"\(other)\"")
         }
@@ -59,8 +59,8 @@ enum HandBuiltCircuit {
         if layout.heads == nil, unitNames(UnitLayout(config: config, heads: true)).contains(block) {
             throw RuntimeError("circuit: \(block) is a head; heads are units of level \"head\" (level=\"head\")")
         }
-        let candidates = layout.heads == nil ? layout.names : unitNames(layout)
-        throw RuntimeError("circuit: no block\(layout.heads == nil ? "" : " or head") named \"\(block)\"",
+        let candidates = layout.names + unitNames(UnitLayout(config: config, heads: true))
+        throw RuntimeError("circuit: no block or head named \"\(block)\"",
                            hint: didYouMean(block, among: candidates) ?? "blocks: " + layout.names.joined(separator: ", "))
     }
 }

@@ -7,7 +7,7 @@ extension Circuit {
     /// The name of entry `k` of block `b`.
     public func unitName(block b: Int, _ k: Int) -> String {
         guard level == .head else { return "\(names[b])[\(k)]" }
-        return sizes[b] == 1 ? names[b] : "\(names[b]).head\(k)"
+        return UnitLayout.isAttention(names[b]) ? "\(names[b]).head\(k)" : names[b]
     }
 
     /// The names of the kept entries of block `b`, in order.

@@ -77,6 +77,9 @@ public struct DiscoveryEpoch: Sendable {
     public let loss: Double
     /// Fraction of units with a positive logit at the epoch's end.
     public let kept: Double
+
+    /// An epoch's figures (or, for attribution, a bisection step's).
+    public init(epoch: Int, loss: Double, kept: Double) { (self.epoch, self.loss, self.kept) = (epoch, loss, kept) }
 }
 
 /// Finds node masks that keep the model's output distribution with as few units as possible.

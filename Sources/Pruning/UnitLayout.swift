@@ -44,6 +44,6 @@ public struct UnitLayout: Sendable, Equatable {
     public func name(ofUnit u: Int) -> String {
         let b = (offsets.lastIndex { $0 <= u }) ?? 0, k = u - offsets[b]
         guard heads != nil else { return "\(names[b])[\(k)]" }
-        return units[b] == 1 ? names[b] : "\(names[b]).head\(k)"
+        return Self.isAttention(names[b]) ? "\(names[b]).head\(k)" : names[b]
     }
 }
