@@ -26,7 +26,7 @@ public final class CircuitValue: NativeObject, Figure {
             let bar = String(repeating: "█", count: Int((Double(kept) / Double(size) * 20).rounded()))
             // At head level an attention block's line names the heads it keeps.
             let heads = c.level == .head && UnitLayout.isAttention(name) ? c.keptNames(block: b).map { " " + $0.dropFirst(name.count + 1) }.joined() : ""
-            lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(bar.padding(toLength: heads.isEmpty ? 0 : 20, withPad: " ", startingAt: 0))\(heads)")
+            lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(heads.isEmpty ? bar : bar.padding(toLength: 20, withPad: " ", startingAt: 0) + heads)")
         }
         return lines.joined(separator: "\n")
     }
