@@ -38,6 +38,7 @@ extension Inspect {
         #expect(result.output.contains("true true head\ntrue\n1 0 true\n"), "\(result.output)")
         #expect(result.output.contains("2/5 units kept"), "\(result.output)")
         #expect(result.output.contains("  decoder.layers.0.cross_attention  1/1 ████████████████████ head0\n"), "\(result.output)")
+        #expect(result.output.contains("  decoder.layers.0.feed_forward     1/1 ████████████████████\n"), "\(result.output)")
         #expect(result.output.contains("[\"decoder.layers.0.cross_attention.head0\", \"decoder.layers.0.feed_forward\"] true"), "\(result.output)")
     }
 
@@ -65,6 +66,23 @@ extension Inspect {
         nil true effect undefined: clean and corrupted give the clean target the same log-probability
         5 9 decoder.layers.0.feed_forward src 0 reverse tgt 0 <sos> nan
         true ["all positions"]
+        """), "\(result.output)")
+    }
+
+    @Test func curvesFollowEveryMethodsRanking() {
+        let result = circ(Self.setup + """
+        a = discover(m, "reverse", method="attribution", n=128, cache=false)
+        print(len(a.curve) > 0, a.curve[0].step, a.curve[0].kept > 0, a.curve[-1].faithfulness <= 1)
+        r = faithfulness_curve(m, "reverse", points=3, n=128)
+        print(r.units, r.faithfulness[2], r.accuracy[2] >= 0.9, r.faithfulness[0] < r.faithfulness[2])
+        h = faithfulness_curve(m, "reverse", method="cs", level="head", points=6, n=128)
+        print(h.units, h.faithfulness[5])
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output.hasSuffix("""
+        true 1 true true
+        [0, 160, 320] 1 true true
+        [0, 1, 2, 3, 4, 5] 1
         """), "\(result.output)")
     }
 
