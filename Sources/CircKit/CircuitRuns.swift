@@ -12,7 +12,7 @@ enum CircuitRuns {
         if let tracr = try TracrRuns.target(target) { return try TracrRuns.evaluate(tracr, samples: samples, ablation: ablation, perExample: perExample) }
         var (model, circuit) = try modelAndCircuit(target)
         if let ablation, let original = circuit {
-            guard original.level == .node || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
+            guard original.level != .weight || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
             circuit = original.ablating(ablation)
         }
         // A circuit shares the base model's passes on these samples with the circuits scored before it.

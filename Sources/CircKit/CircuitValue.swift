@@ -20,12 +20,13 @@ public final class CircuitValue: NativeObject, Figure {
 
     public var summary: String {
         let c = circuit
-        let what = c.level == .node ? "units" : "weights"
-        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) \(what) kept (\(formatNumber((c.keptFraction * 1000).rounded() / 1000)))>"]
+        var lines = ["<circuit \(c.task) on model \(c.model.prefix(8)): \(c.keptCount)/\(c.kept.count) \(c.unitNoun) kept (\(formatNumber((c.keptFraction * 1000).rounded() / 1000)))>"]
         let nameWidth = (c.names.map(\.count).max() ?? 0) + 1, countWidth = String(c.sizes.max() ?? 0).count
-        for (name, kept, size) in c.keptPerBlock {
+        for (b, (name, kept, size)) in c.keptPerBlock.enumerated() {
             let bar = String(repeating: "█", count: Int((Double(kept) / Double(size) * 20).rounded()))
-            lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(bar)")
+            // At head level an attention block's line names the heads it keeps.
+            let heads = c.level == .head && UnitLayout.isAttention(name) ? c.keptNames(block: b).map { " " + $0.dropFirst(name.count + 1) }.joined() : ""
+            lines.append("  \(name.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) \(String(kept).leftPadded(to: countWidth, with: " "))/\(size) \(heads.isEmpty ? bar : bar.padding(toLength: 20, withPad: " ", startingAt: 0) + heads)")
         }
         return lines.joined(separator: "\n")
     }
@@ -37,9 +38,10 @@ public final class CircuitValue: NativeObject, Figure {
         circuit.parameters["warnings"].map { $0.split(separator: "\n").map(String.init) } ?? []
     }
 
-    /// A bar per block: the share of its units (or weights) the circuit keeps.
+    /// A bar per block: the share of its units (or weights) the circuit keeps; at head level a bar per head and feed-forward block.
     var svg: String {
-        SVG.stackedBars(legend: [("kept by \(circuit.task)", "rgb(33,102,172)")], rows: circuit.keptPerBlock.map { ($0.name, [$0.kept], $0.size) })
+        let rows = circuit.level == .head ? circuit.namedUnits.map { ($0.name, [$0.kept ? 1 : 0], 1) } : circuit.keptPerBlock.map { ($0.name, [$0.kept], $0.size) }
+        return SVG.stackedBars(legend: [("kept by \(circuit.task)", "rgb(33,102,172)")], rows: rows)
     }
 
     public func field(_ name: String) throws -> Value? {
@@ -48,6 +50,8 @@ public final class CircuitValue: NativeObject, Figure {
         case "task": return .string(c.task)
         case "kept": return .number(c.keptFraction)
         case "model": return .native(model)
+        case "nodes" where c.level == .head, "units" where c.level == .head:
+            return .list(c.names.indices.flatMap { c.keptNames(block: $0).map { .string($0) } })
         case "nodes":
             return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
                 Self.ranges((0..<c.sizes[b]).filter { c.kept[start + $0] }).map { .string("\(c.names[b])[\($0)]") }
@@ -67,6 +71,8 @@ public final class CircuitValue: NativeObject, Figure {
             return .list(zip(c.names.indices, c.offsets).flatMap { b, start in
                 (0..<c.sizes[b]).filter { c.kept[start + $0] }.map { Value.list([.string(c.names[b]), .number(Double($0))]) }
             })
+        case "curve" where c.parameters["method"] == DiscoveryMethod.attribution.rawValue:
+            return .list(c.curve.map { .record(Record([("step", .number(Double($0.epoch + 1))), ("kept", .number($0.kept)), ("faithfulness", .number(1 - $0.loss))])) })
         case "curve":
             return .list(c.curve.map { .record(Record([("epoch", .number(Double($0.epoch + 1))), ("loss", .number($0.loss)), ("kept", .number($0.kept))])) })
         case "params": return params

@@ -11,6 +11,8 @@ enum Discovering {
     static let nodeLambda: Float = 1e-4
     /// Default sparsity weight per weight mask: a weight's share of the output is far smaller than a unit's.
     static let weightLambda: Float = 1e-5
+    /// Default sparsity weight per head-level mask: a head masks 64 of a block's values, so 64 node masks' weight.
+    static let headLambda: Float = 64e-4
 
     /// Held-out training samples (after the first n) on which attribution's bisection evaluates circuits.
     static let heldOutSize = 200
@@ -22,13 +24,14 @@ enum Discovering {
         let data = try DiscoveryData(args["task"])
         let taskName = data.name
         guard let level = Circuit.Level(rawValue: try args.string("level")) else {
-            throw RuntimeError("discover: level must be \"node\" or \"weight\", got \"\(try args.string("level"))\"")
+            throw RuntimeError("discover: level must be \"node\", \"head\" or \"weight\", got \"\(try args.string("level"))\"")
         }
         let method = try self.method(args, level: level)
         var options = DiscoveryOptions(method: method)
         if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
         if args["lr"] != .null { options.learningRate = try setting(args, "lr", "a positive finite number") { $0 > 0 } }
-        options.lambda = level == .node ? nodeLambda : weightLambda
+        options.lambda = [.node: nodeLambda, .head: headLambda, .weight: weightLambda][level] ?? nodeLambda
+        options.heads = level == .head
         if args["lambda"] != .null { options.lambda = try setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
         if args["mask_init"] != .null { options.maskInit = try setting(args, "mask_init", "finite") { _ in true } }
         if args["max_temp"] != .null {
@@ -70,9 +73,9 @@ enum Discovering {
         let examples = try Training.encode(data.training(n), model: model)
         let run: DiscoveryRun = switch (level, method) {
         case (.weight, _): .weights(batch: options.batchSize)
-        case (.node, .cs): .sparsification(batch: options.batchSize)
-        case (.node, .auto): .warmStarted(batch: options.batchSize, halves: options.parallelHalves && options.ablation != .resample)
-        case (.node, .attribution): .attribution(heldOut: heldOutSize)
+        case (_, .cs): .sparsification(batch: options.batchSize)
+        case (_, .auto): .warmStarted(batch: options.batchSize, halves: options.parallelHalves && options.ablation != .resample)
+        case (_, .attribution): .attribution(heldOut: heldOutSize)
         }
         try MemoryCheck.announce(MemoryPlan.discovery(model.model.config, data: SequenceLengths(examples), run: run, ablationPass: options.ablation != .zero),
                                  "discover \(taskName)", setting: "n (or batch)")
@@ -82,18 +85,28 @@ enum Discovering {
         var curve: [DiscoveryEpoch] = []
         do {
             switch (level, method) {
-            case (.node, .cs):
+            case (.weight, _):
+                found = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
+                    curve.append(epoch)
+                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: checks.reference).faithfulness }
+                }, shouldStop: { context.isInterrupted }).map {
+                    Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
+                }
+            case (_, .cs):
                 found = try Discovery.discover(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
                     curve.append(epoch)
                     report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: model.model, masks: masks), on: checks.reference).faithfulness }
                 }, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
                 }
-            case (.node, _):
+            case (_, _):
                 let heldOut = method == .attribution ? try Training.encode(data.heldOut(after: n, count: heldOutSize), model: model) : []
                 var observer = DiscoveryObserver()
                 observer.scored = { done, total in progress.phase("discover \(taskName): scoring", done: done, total: total, unit: "batches") }
+                let units = UnitLayout(config: model.model.config, heads: options.heads).count
                 observer.probed = { count, faithfulness in
+                    // Attribution's curve: a step per size the bisection tried, its loss 1 − faithfulness.
+                    if method == .attribution { curve.append(DiscoveryEpoch(epoch: curve.count, loss: 1 - faithfulness, kept: Double(count) / Double(units))) }
                     progress.phase("discover \(taskName): searching", done: 0, total: 1, unit: "sizes",
                                    detail: String(format: "%d units: faithfulness %.4f", count, faithfulness))
                 }
@@ -105,13 +118,6 @@ enum Discovering {
                 found = try WarmStartedDiscovery.discover(model.model, examples: examples, heldOut: heldOut, options: options, method: method, target: target,
                                                         observer: observer, shouldStop: { context.isInterrupted }).map {
                     Circuit(masks: $0, model: model.fingerprint, ablation: ablation, task: taskName, parameters: parameters, curve: curve)
-                }
-            case (.weight, _):
-                found = try Discovery.discoverWeights(model.model, examples: examples, options: options, onEpoch: { epoch, masks in
-                    curve.append(epoch)
-                    report(progress, epoch) { CircuitScore.evaluate(CircuitInstance(model: masks.maskedModel(model.model), masks: nil), on: checks.reference).faithfulness }
-                }, shouldStop: { context.isInterrupted }).map {
-                    Circuit(masks: $0, model: model.fingerprint, task: taskName, parameters: parameters, curve: curve)
                 }
             }
         } catch let error as NonFiniteLoss {
@@ -125,7 +131,7 @@ enum Discovering {
         }
         let circuit = checks.checked(found, data: data, examples: examples, model: model, batch: options.batchSize)
         progress.finish(String(format: "discover %@ (%@): %d/%d %@ kept (%.1f%%), held-out faithfulness %.4f", taskName, method.rawValue, circuit.keptCount,
-                               circuit.kept.count, level == .node ? "units" : "weights", circuit.keptFraction * 100,
+                               circuit.kept.count, circuit.unitNoun, circuit.keptFraction * 100,
                                Double(circuit.parameters["held_out_faithfulness"] ?? "") ?? .nan))
         for warning in CircuitValue.warnings(of: circuit) { Warnings.emit("discover \(taskName)", warning) }
         if useCache, let cachePath { CircuitCache.write(circuit, to: cachePath) }
@@ -134,12 +140,12 @@ enum Discovering {
 
     /// The method asked for, or by default `auto` for node circuits and `cs` (the only method there) for weight circuits.
     private static func method(_ args: Arguments, level: Circuit.Level) throws -> DiscoveryMethod {
-        guard args["method"] != .null else { return level == .node ? .auto : .cs }
+        guard args["method"] != .null else { return level == .weight ? .cs : .auto }
         let name = try args.string("method")
         guard let method = DiscoveryMethod(rawValue: name) else {
             throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
         }
-        guard level == .node || method == .cs else { throw RuntimeError("discover: method \"\(name)\" finds node circuits; level=\"weight\" needs method=\"cs\"") }
+        guard level != .weight || method == .cs else { throw RuntimeError("discover: method \"\(name)\" finds node circuits; level=\"weight\" needs method=\"cs\"") }
         return method
     }
 

@@ -2,7 +2,7 @@ import CircLang
 import Pruning
 import Transformer
 
-/// Builtins for looking inside a model: one input traced whole, the model's blocks, circuits built by hand.
+/// Builtins for looking inside a model: one input traced whole, the model's blocks, circuits built by hand, activation patching.
 enum InspectBuiltins {
     static func make() -> [NativeFunction] {
         [
@@ -21,14 +21,30 @@ enum InspectBuiltins {
                 })
             },
             NativeFunction("circuit", [Parameter("m", .native("model")), Parameter("spec", .list),
-                                       Parameter("level", .string, default: .string("node"), choices: ["node"]),
+                                       Parameter("level", .string, default: .null, choices: ["node", "head"]),
                                        Parameter("name", .string, default: .null)], returns: "circuit",
-                           doc: "A node circuit built by hand from a list of block names (whole blocks kept) and [block, unit] pairs (single units kept); every other unit is masked. It carries no ablation values, so it runs with mean ablation computed on the data it runs on (eval's samples; predict's and trace's input). ~circuit(m, [block]) is the model with that block knocked out; circuit(m, c.units) == c. name (default \"hand-built\") is its task field, used in labels.") { args, _ in
+                           doc: "A node circuit built by hand from a list of block names (whole blocks kept) and [block, unit] pairs (single units kept); every other unit is masked. level=\"head\" (the default when the list names a head) builds a head circuit: its units are the heads (decoder.layers.1.cross_attention.head2, or [block, head]) and the feed-forward blocks, and a block name keeps all of a block's. It carries no ablation values, so it runs with mean ablation computed on the data it runs on (eval's samples; predict's and trace's input). ~circuit(m, [block]) is the model with that block knocked out; circuit(m, c.units) == c. name (default \"hand-built\") is its task field, used in labels.") { args, _ in
                 let model = try args.native(0, as: ModelValue.self)
                 let name = args["name"] == .null ? "hand-built" : try args.string("name")
-                return .native(CircuitValue(try HandBuiltCircuit.build(model, spec: try args.list(1), level: try args.string("level"), name: name), model: model))
+                return .native(CircuitValue(try HandBuiltCircuit.build(model, spec: try args.list(1), level: args["level"] == .null ? nil : try args.string("level"), name: name), model: model))
+            },
+            NativeFunction("patch", patchParameters(Parameter("at", .oneOf([.native("circuit"), .list]))), returns: "record",
+                           doc: "Activation patching. Runs the clean and the corrupted source (same length), both teacher-forced on the clean target (target=, else the model's greedy output on clean), then the corrupted run with the units in at taken from the clean run (direction=\"denoising\"; \"noising\": the clean run with units from the corrupted one). at is a circuit (node or head level) or a list as circuit(m, spec) takes: block names (whole outputs), [block, unit] pairs, head names (a head's slice of the attention context, before the output projection). Returns {clean, corrupted, patched, effect}: the log-probability of the clean target (summed over its tokens and <eos>) under each run, and effect = (patched − corrupted) / (clean − corrupted), nil with a note when clean and corrupted score the same. Denoising every unit gives effect 1, none 0.") { args, _ in
+                try Patching.patch(args)
+            },
+            NativeFunction("patch_scan", patchParameters(Parameter("level", .string, default: .string("head"), choices: ["head", "block"]),
+                                                         Parameter("positions", .bool, default: .bool(true))), returns: "matrix",
+                           doc: "patch for each unit in turn: each head and feed-forward block (level=\"head\") or each block (\"block\"), and with positions=true at each position of its side separately (encoder units at source positions, decoder units at decoder positions, labelled with the token read there; the other side is –). Returns the matrix of effects, units × positions: it prints as a heatmap, .svg(path) and .csv(path) write it.") { args, _ in
+                try Patching.scan(args)
             },
         ]
+    }
+
+    /// patch's and patch_scan's parameters: the model, clean and corrupted sources, `extra`, then direction and target.
+    private static func patchParameters(_ extra: Parameter...) -> [Parameter] {
+        [Parameter("m", .native("model")), Parameter("clean", .string), Parameter("corrupted", .string)] + extra
+            + [Parameter("direction", .string, default: .string("denoising"), choices: Patching.Direction.allCases.map(\.rawValue)),
+               Parameter("target", .string, default: .null)]
     }
 
     /// `trace(m, source, target, means)`.

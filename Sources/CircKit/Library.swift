@@ -9,9 +9,9 @@ public enum CircLibrary {
         let registry = Registry.standard()
         registry.register(section: "PCFG SET", PCFGBuiltins.make())
         registry.register(section: "Models", EngineBuiltins.make())
-        registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin()])
+        registry.register(section: "Circuits", CircuitBuiltins.make() + [MatrixValue.builtin(), FaithfulnessCurves.builtin()])
         registry.register(section: "Ground truth", TracrBuiltins.make())
-        registry.register(section: "Inspection", InspectBuiltins.make())
+        registry.register(section: "Inspection", InspectBuiltins.make() + [PlotValue.builtin()])
         registry.register(section: "Sweeps", SweepCell.builtins())
         registry.register(section: "Core", [MemoryBuiltin.make()])
         registry.moreChoices = { CustomFunctions.names }

@@ -42,7 +42,8 @@ public final class MatrixValue: NativeObject, Figure {
                 return String(repeating: shade, count: 2) + (v.isNaN ? "  – " : String(format: "%.2f", v)) + (isThin(i, j) ? "*" : "")
             }
         }
-        let labelWidth = min(24, (rows.map(\.count).max() ?? 0) + 1)
+        // Wide enough for a head's name (`decoder.layers.1.cross_attention.head2`).
+        let labelWidth = min(40, (rows.map(\.count).max() ?? 0) + 1)
         let cellWidth = max(7, min(12, (columns.map(\.count).max() ?? 0) + 1), (cells.joined().map(\.count).max() ?? 0) + 1)
         func fit(_ s: String, _ width: Int) -> String {
             s.count >= width ? String(s.prefix(width - 2)) + "… " : s.padding(toLength: width, withPad: " ", startingAt: 0)

@@ -14,7 +14,7 @@ final class ScoringData {
     let examples: [Example]
     /// The base model's distributions and mean block outputs on them.
     let reference: CircuitScore.Reference
-    private var templates: [DiscoveryOptions.Ablation: NodeMasks?] = [:]
+    private var templates: [String: NodeMasks?] = [:]
 
     private init(_ samples: [Sample], model: ModelValue) throws {
         self.model = model
@@ -52,9 +52,10 @@ final class ScoringData {
     /// when it carries them), else ablating like the other circuits of its kind scored on this data.
     func instance(of circuit: Circuit, on model: TransformerModel, source: AblationSource) -> CircuitInstance {
         guard circuit.needsDataValues(source) else { return circuit.instance(for: model, examples: examples, source: source) }
-        let template = templates[circuit.ablation] ?? (circuit.ablation == .mean ? reference.meanAblation(model.config)
-                                                       : Circuit.ablationTemplate(circuit.ablation, model: model, examples: examples))
-        templates[circuit.ablation] = .some(template)
+        let key = circuit.ablation.rawValue + " " + circuit.level.rawValue, heads = circuit.level == .head
+        let template = templates[key] ?? (circuit.ablation == .mean && !heads ? reference.meanAblation(model.config)
+                                          : Circuit.ablationTemplate(circuit.ablation, model: model, examples: examples, heads: heads))
+        templates[key] = .some(template)
         return circuit.instance(for: model, ablatingLike: template)
     }
 }

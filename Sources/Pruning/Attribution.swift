@@ -14,7 +14,7 @@ public enum Attribution {
     /// `frozen` weights, when given. Nil when `shouldStop` ended it.
     public static func scores(_ model: TransformerModel, batches: [Batch], ablatingLike template: NodeMasks, frozen: FrozenWeights? = nil,
                               onBatch: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> [Double]? {
-        let masks = NodeMasks(config: model.config, initial: 1)
+        let masks = NodeMasks(config: model.config, initial: 1, heads: template.isHeadLevel)
         masks.isBinary = true
         masks.ablate(like: template)
         var scores = [Double](repeating: 0, count: masks.logits.count)
@@ -54,7 +54,7 @@ public enum Attribution {
 
     /// Binary masks keeping the first `count` units of `ranking`, ablating like `template`.
     public static func topUnits(_ ranking: [Int], count: Int, config: ModelConfig, ablatingLike template: NodeMasks) -> NodeMasks {
-        let masks = NodeMasks(config: config, initial: -1)
+        let masks = NodeMasks(config: config, initial: -1, heads: template.isHeadLevel)
         masks.isBinary = true
         masks.ablate(like: template)
         for unit in ranking.prefix(count) { masks.logits[unit] = 1 }

@@ -8,17 +8,17 @@ public struct CircuitError: Error, CustomStringConvertible, Equatable {
     public let description: String
 }
 
-/// A discovered circuit: which units (node level) or weights (weight level) of which blocks a
-/// model keeps for a task.
+/// A discovered circuit: which units (node level), heads and feed-forward blocks (head level) or
+/// weights (weight level) of which blocks a model keeps for a task.
 public struct Circuit: Sendable, Equatable {
     /// What the masks select.
-    public enum Level: String, Sendable { case node, weight }
+    public enum Level: String, Sendable { case node, head, weight }
 
     /// Fingerprint of the model it belongs to.
     public let model: String
     /// Block names, in model order: node names, or linear-weight parameter names.
     public let names: [String]
-    /// Entries per block (the model width for nodes, out×in for weights).
+    /// Entries per block (the model width for nodes, heads or 1 for head level, out×in for weights).
     public let sizes: [Int]
     /// Kept flags, block after block.
     public let kept: [Bool]
@@ -41,13 +41,13 @@ public struct Circuit: Sendable, Equatable {
                 task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = [], ablationValues: AblationValues? = nil) {
         self.model = model; self.names = names; self.sizes = sizes; self.kept = kept; self.level = level
         self.ablation = ablation; self.task = task; self.parameters = parameters; self.curve = curve
-        self.ablationValues = level == .node && ablation != .zero ? ablationValues : nil
+        self.ablationValues = level != .weight && ablation != .zero ? ablationValues : nil
     }
 
     /// The circuit of binarised node masks, carrying the values they ablated to.
     public init(masks: NodeMasks, model: String, ablation: DiscoveryOptions.Ablation, task: String, parameters: [String: String], curve: [DiscoveryEpoch]) {
-        self.init(model: model, names: masks.names, sizes: masks.names.map { _ in masks.width }, kept: masks.logits.map { $0 > 0 },
-                  ablation: ablation, task: task, parameters: parameters, curve: curve, ablationValues: AblationValues(masks))
+        self.init(model: model, names: masks.names, sizes: masks.layout.units, kept: masks.logits.map { $0 > 0 },
+                  level: masks.isHeadLevel ? .head : .node, ablation: ablation, task: task, parameters: parameters, curve: curve, ablationValues: AblationValues(masks))
     }
 
     /// The circuit of binarised weight masks.
@@ -154,27 +154,27 @@ public struct Circuit: Sendable, Equatable {
     /// computed on `examples` (resample seed 1); a weight circuit as a copy of the model with the
     /// weights outside the circuit set to zero.
     public func instance(for model: TransformerModel, examples: [Example], source: AblationSource) -> CircuitInstance {
-        instance(for: model, ablatingLike: needsDataValues(source) ? Circuit.ablationTemplate(ablation, model: model, examples: examples) : nil)
+        instance(for: model, ablatingLike: needsDataValues(source) ? Circuit.ablationTemplate(ablation, model: model, examples: examples, heads: level == .head) : nil)
     }
 
     /// Whether running with `source` uses values computed on the data (not the circuit's own).
     public func needsDataValues(_ source: AblationSource) -> Bool {
-        level == .node && ablation != .zero && (source == .data || ablationValues == nil)
+        level != .weight && ablation != .zero && (source == .data || ablationValues == nil)
     }
 
-    /// The masks whose ablation values node circuits of ablation `kind` take on `examples` (nil when
-    /// there is nothing to compute: zero ablation or no examples), to share among circuits run on the same data.
-    public static func ablationTemplate(_ kind: DiscoveryOptions.Ablation, model: TransformerModel, examples: [Example]) -> NodeMasks? {
+    /// The masks whose ablation values node circuits (head-level ones when `heads`) of ablation `kind` take on `examples`
+    /// (nil when there is nothing to compute: zero ablation or no examples), to share among circuits run on the same data.
+    public static func ablationTemplate(_ kind: DiscoveryOptions.Ablation, model: TransformerModel, examples: [Example], heads: Bool = false) -> NodeMasks? {
         guard kind != .zero, !examples.isEmpty else { return nil }
-        return Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: kind, seed: 1)
+        return Discovery.ablationTemplate(model, Discovery.batches(examples, size: 64), kind: kind, seed: 1, heads: heads)
     }
 
-    /// The circuit ready to run on `model`, a node circuit ablating like `template`, else to its own
+    /// The circuit ready to run on `model`, a node or head circuit ablating like `template`, else to its own
     /// values, else to zero.
     public func instance(for model: TransformerModel, ablatingLike template: NodeMasks?) -> CircuitInstance {
         switch level {
-        case .node:
-            let masks = NodeMasks(config: model.config, initial: 1)
+        case .node, .head:
+            let masks = NodeMasks(config: model.config, initial: 1, heads: level == .head)
             masks.logits = kept.map { $0 ? 1 : -1 }
             masks.isBinary = true
             if let template {
@@ -216,7 +216,7 @@ public struct Circuit: Sendable, Equatable {
         var buffer = kept.map { Float($0 ? 1 : 0) }
         var views: [(name: String, shape: [Int], start: Int)] = zip(names.indices, offsets).map { (names[$0], [sizes[$0]], $1) }
         if let values = ablationValues {
-            let width = sizes.first ?? 0
+            let width = values.constants.count / max(1, names.count)
             for b in names.indices {
                 views.append((Self.constantsPrefix + names[b], [width], buffer.count))
                 buffer += values.constants[(b * width)..<((b + 1) * width)]
@@ -263,14 +263,16 @@ public struct Circuit: Sendable, Equatable {
             return DiscoveryEpoch(epoch: e, loss: l, kept: k)
         }
         return Circuit(model: model, names: names, sizes: sizes, kept: kept, level: level, ablation: ablation, task: task, parameters: parameters, curve: curve,
-                       ablationValues: try storedAblationValues(file, names: names, sizes: sizes, fail))
+                       ablationValues: try storedAblationValues(file, names: names, fail))
     }
 
     /// The ablation values a circuit file holds: all blocks' constants (and donors with their seed), or none.
-    private static func storedAblationValues(_ file: SafeTensors.File, names: [String], sizes: [Int], _ fail: (String) -> CheckpointError) throws(CheckpointError) -> AblationValues? {
-        guard names.contains(where: { file.tensors[constantsPrefix + $0] != nil }) else { return nil }
+    /// Every block holds as many as the first (the model width: a head-level circuit's blocks have fewer units than values).
+    private static func storedAblationValues(_ file: SafeTensors.File, names: [String], _ fail: (String) -> CheckpointError) throws(CheckpointError) -> AblationValues? {
+        guard let first = names.lazy.compactMap({ file.tensors[constantsPrefix + $0] }).first else { return nil }
+        let size = first.shape.first ?? 0
         var constants: [Float] = [], pools: [[Float]] = []
-        for (name, size) in zip(names, sizes) {
+        for name in names {
             guard let entry = file.tensors[constantsPrefix + name], entry.shape == [size] else { throw fail("ablation values of block '\(name)' are missing or not \(size) long") }
             constants += file.data[entry.offset..<(entry.offset + size)]
             if let pool = file.tensors[donorsPrefix + name] {
@@ -279,7 +281,7 @@ public struct Circuit: Sendable, Equatable {
             }
         }
         guard pools.isEmpty || pools.count == names.count, constants.allSatisfy(\.isFinite) else { throw fail("its ablation values are incomplete or not finite") }
-        let donors = pools.isEmpty ? nil : DonorPool(values: pools, rows: pools.map { $0.count / (sizes.first ?? 1) }.min() ?? 1,
+        let donors = pools.isEmpty ? nil : DonorPool(values: pools, rows: pools.map { $0.count / max(1, size) }.min() ?? 1,
                                                        seed: UInt64(file.metadata["donor_seed"] ?? "") ?? 1)
         return AblationValues(constants: constants, donors: donors)
     }

@@ -30,6 +30,8 @@ public struct DiscoveryOptions: Sendable {
     public var tolerance = 0.0
     /// Mean, zero or resample ablation.
     public var ablation = Ablation.mean
+    /// When true the units are attention heads and feed-forward blocks (head level), else block output units (node level).
+    public var heads = false
     /// Examples per batch.
     public var batchSize = 64
     /// Steps per epoch, taken in turn from a shuffled order of all the batches (reshuffled once
@@ -75,6 +77,9 @@ public struct DiscoveryEpoch: Sendable {
     public let loss: Double
     /// Fraction of units with a positive logit at the epoch's end.
     public let kept: Double
+
+    /// An epoch's figures (or, for attribution, a bisection step's).
+    public init(epoch: Int, loss: Double, kept: Double) { (self.epoch, self.loss, self.kept) = (epoch, loss, kept) }
 }
 
 /// Finds node masks that keep the model's output distribution with as few units as possible.
@@ -137,29 +142,29 @@ public enum Discovery {
         return out
     }
 
-    /// Binary masks keeping every unit, ablating as `kind` says on the batches' data (resample: donors
-    /// drawn with `seed`), the model run through its frozen weights when given.
+    /// Binary masks keeping every unit (heads and feed-forward blocks when `heads`), ablating as `kind`
+    /// says on the batches' data (resample: donors drawn with `seed`), the model run through its frozen weights when given.
     public static func ablationTemplate(_ model: TransformerModel, _ batches: [Batch], kind: DiscoveryOptions.Ablation, seed: UInt64,
-                                        frozen: FrozenWeights? = nil) -> NodeMasks {
-        let masks = NodeMasks(config: model.config, initial: 1)
+                                        frozen: FrozenWeights? = nil, heads: Bool = false) -> NodeMasks {
+        let masks = NodeMasks(config: model.config, initial: 1, heads: heads)
         masks.isBinary = true
         switch kind {
         case .mean: masks.ablation = meanActivations(model, batches, masks: masks, frozen: frozen)
         case .zero: break
-        case .resample: masks.donors = DonorPool(model, batches: batches, names: masks.names, seed: seed, frozen: frozen)
+        case .resample: masks.donors = DonorPool(model, batches: batches, names: masks.sites, seed: seed, frozen: frozen)
         }
         return masks
     }
 
-    /// Each unit's mean output over the non-pad positions of the examples (the mean ablation).
+    /// Each masked value's mean (block output or, at head level, attention context) over the non-pad positions of the examples (the mean ablation).
     public static func meanActivations(_ model: TransformerModel, _ batches: [Batch], masks: NodeMasks, frozen: FrozenWeights? = nil) -> [Float] {
         var means = ActivationMeans(blocks: masks.names.count, width: model.config.width)
-        forEachActivation(model, batches, names: masks.names, frozen: frozen) { means.add(block: $0, $1) }
+        forEachActivation(model, batches, names: masks.sites, frozen: frozen) { means.add(block: $0, $1) }
         return means.values
     }
 
-    /// Runs the base model on the batches and shows `visit` the output row (width values) of each
-    /// named block at each non-pad position, in order: what mean and resample ablation are made of.
+    /// Runs the base model on the batches and shows `visit` the row (width values) of each
+    /// named block output or context at each non-pad position, in order: what mean and resample ablation are made of.
     /// The batches run one per core, their rows shown in batch order.
     static func forEachActivation(_ model: TransformerModel, _ batches: [Batch], names: [String], frozen: FrozenWeights? = nil,
                                   _ visit: (Int, UnsafePointer<Float>) -> Void) {
@@ -175,11 +180,11 @@ public enum Discovery {
         Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     }
 
-    /// Shows `visit` the output row (`width` values) of each block `blocks` names at each non-pad
-    /// position of one pass, in order.
+    /// Shows `visit` the row (`width` values) of each block output or attention context (`<block>.context`)
+    /// `blocks` names at each non-pad position of one pass, in order.
     static func forEachActivation(in pass: ForwardPass, blocks: [String: Int], width d: Int, _ visit: (Int, UnsafePointer<Float>) -> Void) {
         let batch = pass.batch
-        for (name, values, rows) in pass.blockOutputs {
+        for (name, values, rows) in pass.blockOutputs + pass.attentionContexts {
             guard let block = blocks[name] else { continue }
             let isEncoder = name.hasPrefix("encoder")
             for row in 0..<rows where !(isEncoder ? batch.sourcePadding[row] : batch.decoderTargets[row] == 0) {

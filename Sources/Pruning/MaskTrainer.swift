@@ -20,12 +20,12 @@ public final class MaskTrainer: MaskLearning {
     public init(_ model: TransformerModel, examples: [Example], options: DiscoveryOptions, ablatingLike template: NodeMasks? = nil,
                 initialLogits: [Float]? = nil, frozen: FrozenWeights? = nil) {
         self.model = model
-        self.masks = NodeMasks(config: model.config, initial: options.maskInit)
+        self.masks = NodeMasks(config: model.config, initial: options.maskInit, heads: options.heads)
         halves = options.parallelHalves && options.ablation != .resample && options.batchSize > 1
         self.targets = TargetDistributions(model, examples: examples, batchSize: halves ? (options.batchSize + 1) / 2 : options.batchSize,
                                            batchPerCore: halves, frozen: frozen)
         if let initialLogits { masks.logits = initialLogits }
-        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed, frozen: frozen))
+        masks.ablate(like: template ?? Discovery.ablationTemplate(model, targets.batches, kind: options.ablation, seed: options.seed, frozen: frozen, heads: options.heads))
         self.optimizer = AdamW(count: masks.logits.count, weightDecay: 0)
         self.lambda = options.lambda
     }

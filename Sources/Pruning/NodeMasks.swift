@@ -2,19 +2,22 @@ import Foundation
 import Tensor
 import Transformer
 
-/// Circuit discovery's node masks: one logit s per hidden unit of every attention and
-/// feed-forward block output. The soft mask is m = sigmoid(T·s); the masked output is
-/// a·m + (1−m)·ablation. Binarised masks keep the units with s > 0.
+/// Circuit discovery's node masks: one logit s per unit of the layout (a hidden unit of every
+/// attention and feed-forward block output at node level; a head or a feed-forward block at head
+/// level). The soft mask is m = sigmoid(T·s); each masked value a becomes a·m + (1−m)·ablation.
+/// Binarised masks keep the units with s > 0.
 public final class NodeMasks: BlockMasks, SoftMasks {
     /// The block (node) names, in model order: `encoder.layers.0.self_attention`, ….
     public let names: [String]
-    /// Units per block (the model width).
+    /// Values masked per block (the model width).
     public let width: Int
-    /// The logits, names.count × width.
+    /// Which units there are and which values each masks.
+    public let layout: UnitLayout
+    /// The logits, one per unit of the layout.
     public var logits: [Float]
     /// Gradients of the loss with respect to the logits, accumulated by backward passes.
     public var gradients: [Float]
-    /// Values a masked-out unit takes, names.count × width (zeros, or mean activations).
+    /// Values masked-out values take, names.count × width (zeros, or mean activations of the masked outputs or contexts).
     public var ablation: [Float]
     /// For resample ablation: other inputs' activations, which replace `ablation` when set.
     public var donors: DonorPool?
@@ -27,20 +30,34 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     public var maskEffects: [Double]?
     private let index: [String: Int]
 
-    /// Masks for every block of a model with all logits at `initial`, ablating to zero.
-    public convenience init(config: ModelConfig, initial: Float) {
-        self.init(names: Self.blockNames(config), width: config.width, initial: initial)
+    /// Masks for every block of a model (per head and feed-forward block when `heads`) with all logits at `initial`, ablating to zero.
+    public convenience init(config: ModelConfig, initial: Float, heads: Bool = false) {
+        self.init(layout: UnitLayout(config: config, heads: heads), initial: initial)
     }
 
-    /// Masks for the named blocks of `width` units each, all logits at `initial`, ablating to zero.
-    public init(names: [String], width: Int, initial: Float) {
-        self.names = names
-        self.width = width
-        self.logits = [Float](repeating: initial, count: names.count * width)
-        self.gradients = [Float](repeating: 0, count: names.count * width)
-        self.ablation = [Float](repeating: 0, count: names.count * width)
-        self.index = Discovery.blockIndex(names)
+    /// Masks for the named blocks of `width` units each (node level), all logits at `initial`, ablating to zero.
+    public convenience init(names: [String], width: Int, initial: Float) {
+        self.init(layout: UnitLayout(names: names, width: width), initial: initial)
     }
+
+    /// Masks for the units of `layout`, all logits at `initial`, ablating to zero.
+    public init(layout: UnitLayout, initial: Float) {
+        self.layout = layout
+        names = layout.names
+        width = layout.width
+        logits = [Float](repeating: initial, count: layout.count)
+        gradients = [Float](repeating: 0, count: layout.count)
+        ablation = [Float](repeating: 0, count: names.count * layout.width)
+        index = Discovery.blockIndex(layout.names.indices.map(layout.site))
+    }
+
+    /// Whether the units are heads and feed-forward blocks.
+    public var isHeadLevel: Bool { layout.heads != nil }
+
+    /// The names under which each block's masked values reach the masks, in block order.
+    public var sites: [String] { names.indices.map(layout.site) }
+
+    public func covers(_ name: String) -> Bool { index[name] != nil }
 
     /// The masked blocks of a model of `config`, in model order.
     public static func blockNames(_ config: ModelConfig) -> [String] {
@@ -55,7 +72,7 @@ public final class NodeMasks: BlockMasks, SoftMasks {
     /// Masks with the logits, temperature and ablation of `other` and gradients of their own: what a
     /// half batch run on another core accumulates into.
     public init(sharing other: NodeMasks) {
-        (names, width, logits, ablation, donors) = (other.names, other.width, other.logits, other.ablation, other.donors)
+        (names, width, layout, logits, ablation, donors) = (other.names, other.width, other.layout, other.logits, other.ablation, other.donors)
         (temperature, isBinary, index) = (other.temperature, other.isBinary, other.index)
         gradients = [Float](repeating: 0, count: other.logits.count)
     }
@@ -87,8 +104,7 @@ public final class NodeMasks: BlockMasks, SoftMasks {
 
     public func apply(_ name: String, output: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
         guard let block = index[name] else { return }
-        let base = block * width
-        let m = (0..<width).map { mask(base + $0) }
+        let m = (0..<width).map { mask(layout.unit(block: block, column: $0)) }
         m.withUnsafeBufferPointer { m in
             withAblationRows(block) { ablationRow in
                 parallelRows(rows) { rowRange in
@@ -103,9 +119,9 @@ public final class NodeMasks: BlockMasks, SoftMasks {
 
     public func backward(_ name: String, dOutput: UnsafeMutablePointer<Float>, original: UnsafePointer<Float>, rows: Int, width: Int) {
         guard let block = index[name] else { return }
-        let base = block * width
-        let m = (0..<width).map { mask(base + $0) }
-        var dMask = [Float](repeating: 0, count: width), effects = [Double](repeating: 0, count: maskEffects == nil ? 0 : width)
+        let m = (0..<width).map { mask(layout.unit(block: block, column: $0)) }
+        if maskEffects != nil, isHeadLevel { addUnitEffects(block, dOutput: dOutput, original: original, rows: rows) }
+        var dMask = [Float](repeating: 0, count: width), effects = [Double](repeating: 0, count: maskEffects == nil || isHeadLevel ? 0 : width)
         // Split by columns, so each unit's sum over rows keeps its order.
         m.withUnsafeBufferPointer { m in
             withAblationRows(block) { ablationRow in
@@ -127,13 +143,27 @@ public final class NodeMasks: BlockMasks, SoftMasks {
                 }
             }
         }
-        if maskEffects != nil {
-            for j in 0..<width { maskEffects![base + j] += effects[j] }
+        if !effects.isEmpty {
+            for j in 0..<width { maskEffects![layout.unit(block: block, column: j)] += effects[j] }
         }
         guard !isBinary else { return }
         for j in 0..<width {
             // dm/ds = T·m·(1−m).
-            gradients[base + j] += dMask[j] * temperature * m[j] * (1 - m[j])
+            gradients[layout.unit(block: block, column: j)] += dMask[j] * temperature * m[j] * (1 - m[j])
+        }
+    }
+
+    /// Head level's attribution effects: per row, |Σ over a unit's values of ∂L/∂o · (a − ablation)|,
+    /// added up over rows (a head's values move together, so their effects add before the magnitude).
+    private func addUnitEffects(_ block: Int, dOutput: UnsafePointer<Float>, original: UnsafePointer<Float>, rows: Int) {
+        let first = layout.offsets[block], count = layout.units[block]
+        withAblationRows(block) { ablationRow in
+            for row in 0..<rows {
+                var sums = [Double](repeating: 0, count: count)
+                let g = dOutput + row * width, a = original + row * width, ablation = ablationRow(row)
+                for j in 0..<width { sums[layout.unit(block: block, column: j) - first] += Double(g[j] * (a[j] - ablation[j])) }
+                for k in 0..<count { maskEffects![first + k] += abs(sums[k]) }
+            }
         }
     }
 }

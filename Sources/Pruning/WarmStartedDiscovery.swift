@@ -34,7 +34,7 @@ public enum WarmStartedDiscovery {
         // The weights are frozen: packed once, every product of the method goes through them.
         let frozen = FrozenWeights(model)
         let batches = quarters(examples)
-        let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed, frozen: frozen)
+        let ablation = Discovery.ablationTemplate(model, batches, kind: options.ablation, seed: options.seed, frozen: frozen, heads: options.heads)
         let scored = examples.count > scoredSamples ? quarters(Array(examples.prefix(scoredSamples))) : batches
         guard let scores = Attribution.scores(model, batches: scored, ablatingLike: ablation, frozen: frozen, onBatch: { observer.scored($0, scored.count) },
                                               shouldStop: shouldStop) else { return nil }

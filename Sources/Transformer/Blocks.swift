@@ -76,8 +76,10 @@ struct Blocks {
         linear(name, x, rows: rows, inputs: d, outputs: d, into: y)
     }
 
+    /// `maskContext`, when given, may rewrite the context (the heads' outputs side by side) before the output projection.
     func attentionForward(_ prefix: String, queryInput: UnsafeMutablePointer<Float>, keyValueInput: UnsafeMutablePointer<Float>,
-                          shape: Attention.Shape, keyPadding: UnsafePointer<Bool>?, causal: Bool, arena: Arena) -> AttentionState {
+                          shape: Attention.Shape, keyPadding: UnsafePointer<Bool>?, causal: Bool, arena: Arena,
+                          maskContext: ((AttentionState) -> Void)? = nil) -> AttentionState {
         let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
         let state = AttentionState(prefix: prefix, shape: shape, queryInput: queryInput, keyValueInput: keyValueInput,
                                    q: arena.uninitialized(rowsQ * d), k: arena.uninitialized(rowsK * d), v: arena.uninitialized(rowsK * d),
@@ -87,23 +89,34 @@ struct Blocks {
         project(prefix + ".key", keyValueInput, rows: rowsK, into: state.k)
         project(prefix + ".value", keyValueInput, rows: rowsK, into: state.v)
         Attention.forward(state.context, probs: state.probs, q: state.q, k: state.k, v: state.v, keyPadding: keyPadding, causal: causal, shape: shape)
+        maskContext?(state)
         project(prefix + ".output", state.context, rows: rowsQ, into: state.output)
         return state
     }
 
+    /// `contextBackward`, when given, turns the gradient of the (rewritten) context into that of the context as computed.
     func attentionBackward(_ state: AttentionState, dOutput: UnsafePointer<Float>, dQueryInput: UnsafeMutablePointer<Float>,
-                           dKeyValueInput: UnsafeMutablePointer<Float>, grads: ParameterSet?, arena: Arena) {
+                           dKeyValueInput: UnsafeMutablePointer<Float>, grads: ParameterSet?, arena: Arena,
+                           contextBackward: ((AttentionState, UnsafeMutablePointer<Float>) -> Void)? = nil) {
         let shape = state.shape, p = state.prefix
         let rowsQ = shape.batch * shape.queries, rowsK = shape.batch * shape.keys
-        let dContext = arena.uninitialized(rowsQ * d), dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
+        let dContext = contextGradient(state, dOutput: dOutput, grads: grads, arena: arena)
+        contextBackward?(state, dContext)
+        let dq = arena.floats(rowsQ * d), dk = arena.floats(rowsK * d), dv = arena.floats(rowsK * d)
         func projectBackward(_ name: String, dy: UnsafePointer<Float>, x: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool) {
             linearBackward(name, dy: dy, x: x, dx: dx, rows: rows, inputs: d, outputs: d, accumulate: accumulate, grads: grads)
         }
-        projectBackward(p + ".output", dy: dOutput, x: state.context, dx: dContext, rows: rowsQ, accumulate: false)
         Attention.backward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: state.probs, q: state.q, k: state.k, v: state.v, shape: shape)
         projectBackward(p + ".query", dy: dq, x: state.queryInput, dx: dQueryInput, rows: rowsQ, accumulate: true)
         projectBackward(p + ".key", dy: dk, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
         projectBackward(p + ".value", dy: dv, x: state.keyValueInput, dx: dKeyValueInput, rows: rowsK, accumulate: true)
+    }
+
+    /// The gradient of an attention block's context from that of its output (and, with `grads`, the output projection's weight gradients).
+    func contextGradient(_ state: AttentionState, dOutput: UnsafePointer<Float>, grads: ParameterSet?, arena: Arena) -> UnsafeMutablePointer<Float> {
+        let rowsQ = state.shape.batch * state.shape.queries, dContext = arena.uninitialized(rowsQ * d)
+        linearBackward(state.prefix + ".output", dy: dOutput, x: state.context, dx: dContext, rows: rowsQ, inputs: d, outputs: d, accumulate: false, grads: grads)
+        return dContext
     }
 
     // MARK: Feed-forward — x[rows,d] → linear_1 → GLU → linear_2 → out[rows,d]

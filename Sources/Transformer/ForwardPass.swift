@@ -153,7 +153,7 @@ public final class ForwardPass {
                                 keysAndValues: UnsafeMutablePointer<Float>, shape: Attention.Shape) -> AttentionState {
         batch.sourcePadding.withUnsafeBufferPointer {
             blocks.attentionForward(prefix, queryInput: queries, keyValueInput: keysAndValues, shape: shape,
-                                    keyPadding: $0.baseAddress, causal: false, arena: arena)
+                                    keyPadding: $0.baseAddress, causal: false, arena: arena, maskContext: maskContext)
         }
     }
 
@@ -181,11 +181,12 @@ public final class ForwardPass {
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
         }
         guard inputGradient else {
-            _ = residualBackward(dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, rows: rows)
+            let dBlock = residualBackward(dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, rows: rows)
+            contextOnlyBackward(blocks, layer.attention, dOutput: dBlock)
             return dX1
         }
         return sublayerBackward(blocks, dX1, mask: layer.attentionMask, block: layer.attention.output, name: layer.attention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
-            blocks.attentionBackward(layer.attention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
+            blocks.attentionBackward(layer.attention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena, contextBackward: contextBackward)
         }
     }
 
@@ -211,7 +212,7 @@ public final class ForwardPass {
         let crossShape = Attention.Shape(batch: batch.size, queries: batch.targetLength, keys: batch.sourceLength, width: config.width, heads: config.heads)
         let norm1 = blocks.normForward(p + ".norm_1", y, rows: rows, arena: arena)
         let selfAttention = blocks.attentionForward(p + ".self_attention", queryInput: norm1.output, keyValueInput: norm1.output,
-                                                    shape: selfShape, keyPadding: nil, causal: true, arena: arena)
+                                                    shape: selfShape, keyPadding: nil, causal: true, arena: arena, maskContext: maskContext)
         let (y1, mask1) = residual(y, selfAttention.output, name: p + ".self_attention", rows: rows, random: &random)
         let norm2 = blocks.normForward(p + ".norm_2", y1, rows: rows, arena: arena)
         let crossAttention = attendToSource(blocks, p + ".cross_attention", queries: norm2.output, keysAndValues: memory, shape: crossShape)
@@ -233,14 +234,15 @@ public final class ForwardPass {
             blocks.feedForwardBackward(layer.feedForward, dOutput: dBlock, dx: dNorm, grads: grads, arena: arena)
         }
         let dY1 = sublayerBackward(blocks, dY2, mask: layer.crossMask, block: layer.crossAttention.output, name: layer.crossAttention.prefix, norm: layer.norm2, rows: rows, grads: grads) { dBlock, dNorm in
-            blocks.attentionBackward(layer.crossAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dMemory, grads: grads, arena: arena)
+            blocks.attentionBackward(layer.crossAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dMemory, grads: grads, arena: arena, contextBackward: contextBackward)
         }
         guard inputGradient else {
-            _ = residualBackward(dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, rows: rows)
+            let dBlock = residualBackward(dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, rows: rows)
+            contextOnlyBackward(blocks, layer.selfAttention, dOutput: dBlock)
             return dY1
         }
         return sublayerBackward(blocks, dY1, mask: layer.selfMask, block: layer.selfAttention.output, name: layer.selfAttention.prefix, norm: layer.norm1, rows: rows, grads: grads) { dBlock, dNorm in
-            blocks.attentionBackward(layer.selfAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena)
+            blocks.attentionBackward(layer.selfAttention, dOutput: dBlock, dQueryInput: dNorm, dKeyValueInput: dNorm, grads: grads, arena: arena, contextBackward: contextBackward)
         }
     }
 }

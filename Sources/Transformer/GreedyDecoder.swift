@@ -97,6 +97,12 @@ public struct GreedyDecoder {
             }
             for i in 0..<(b * d) { x[i] += blockOut[i] }
         }
+        /// Masks an attention block's context, when decoding a circuit whose masks cover it (head level).
+        func maskContext(_ block: String) {
+            guard let masks, masks.covers(block + ".context") else { return }
+            original.update(from: context, count: b * d)
+            masks.apply(block + ".context", output: context, original: original, rows: b, width: d)
+        }
         for t in 0..<steps {
             tokens.withUnsafeBufferPointer { buffer in
                 guard let ids = buffer.baseAddress else { return }
@@ -113,6 +119,7 @@ public struct GreedyDecoder {
                 cache.store(layer: i, step: t, keys: context, values: blockOut, slots: b)
                 let selfShape = Attention.Shape(batch: b, queries: 1, keys: t + 1, width: d, heads: config.heads, keyStride: steps)
                 Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.selfKeys[i], v: cache.selfValues[i], keyPadding: nil, shape: selfShape)
+                maskContext(p + ".self_attention")
                 linear(p + ".self_attention.output", context, blockOut)
                 addBlock(p + ".self_attention")
                 norm(p + ".norm_2", x)
@@ -121,6 +128,7 @@ public struct GreedyDecoder {
                 cache.sourcePadding.withUnsafeBufferPointer {
                     Attention.decodeStep(context, probs: probs, q: q, keysTransposed: cache.crossKeys[i], v: cache.crossValues[i], keyPadding: $0.baseAddress, shape: crossShape)
                 }
+                maskContext(p + ".cross_attention")
                 linear(p + ".cross_attention.output", context, blockOut)
                 addBlock(p + ".cross_attention")
                 norm(p + ".norm_3", x)

@@ -9,11 +9,11 @@ import Transformer
 /// keeps everything traces as the model, hand-built circuits are the circuits they list, and a
 /// knock-out breaks what it should.
 @Suite(.serialized) struct Inspect {
-    private static let folder = NSTemporaryDirectory() + "circ-inspect-\(UUID().uuidString)"
+    static let folder = NSTemporaryDirectory() + "circ-inspect-\(UUID().uuidString)"
 
     /// A small model that solves copy and reverse, trained once for the suite, and its reverse circuit
     /// (not cached: $CIRC_CACHE belongs to the suites that count its entries).
-    private static let setup: String = {
+    static let setup: String = {
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         _ = circ("""
         train([dataset("copy", n=1500), dataset("reverse", n=1500)], layers=1, d=64, epochs=8, batch=32, lr=3e-3, warmup=50, seed=3, out="\(folder)/m.safetensors")
@@ -27,7 +27,7 @@ import Transformer
     }()
 
     /// The values of a script's top-level expression statements, in order (after the setup).
-    private func values(_ source: String) -> [Value] {
+    func values(_ source: String) -> [Value] {
         let script = Self.setup + source
         return onLargeStack {
             final class Sink { var values: [Value] = [] }
@@ -43,7 +43,7 @@ import Transformer
         }
     }
 
-    private func trace(_ value: Value) throws -> TraceValue {
+    func trace(_ value: Value) throws -> TraceValue {
         guard case .native(let object as TraceValue) = value else { throw RuntimeError("not a trace: \(value.typeName)") }
         return object
     }
@@ -171,12 +171,14 @@ import Transformer
             return (e?.message, e?.hint)
         }
         #expect(error("circuit(m, [\"decoder.layers.0.cros_attention\"])")
-                == ("circuit: no block named \"decoder.layers.0.cros_attention\"", "did you mean \"decoder.layers.0.cross_attention\"?"))
+                == ("circuit: no block or head named \"decoder.layers.0.cros_attention\"", "did you mean \"decoder.layers.0.cross_attention\"?"))
         #expect(error("circuit(m, [[\"encoder.layers.0.feed_forward\", 64]])").0 == "circuit: unit 64 of encoder.layers.0.feed_forward is out of range: its units are 0–63")
         #expect(error("circuit(m, [[\"encoder.layers.0.feed_forward\"]])").0 == "circuit: element 0 must be a block name or a [block, unit] pair, got [\"encoder.layers.0.feed_forward\"]")
-        #expect(error("circuit(m, [], level=\"head\")").0 == "circuit: level \"head\" is not available yet")
-        #expect(error("circuit(m, [\"decoder.layers.0.cross_attention.head0\"])").0
-                == "circuit: decoder.layers.0.cross_attention.head0 is a head; heads are units of level \"head\", which is not available yet")
+        #expect(error("circuit(m, [], level=\"edge\")").0 == "circuit: level must be \"node\" or \"head\", got \"edge\"")
+        #expect(error("circuit(m, [\"decoder.layers.0.cross_attention.head0\"], level=\"node\")").0
+                == "circuit: decoder.layers.0.cross_attention.head0 is a head; heads are units of level \"head\" (level=\"head\")")
+        #expect(error("circuit(m, [\"decoder.layers.0.cross_attention.head1\"])")
+                == ("circuit: no block or head named \"decoder.layers.0.cross_attention.head1\"", "did you mean \"decoder.layers.0.cross_attention.head0\"?"))
         #expect(error("t.attention(\"decoder.layers.0.cross_attention\", 1)").0 == "attention: head 1 is out of range: decoder.layers.0.cross_attention has one head, 0")
         #expect(error("t.attention(\"decoder.layers.0.feed_forward\", 0)").0 == "attention: decoder.layers.0.feed_forward is not an attention block")
         #expect(error("t.activation(\"decoder.layer.0.feed_forward\")") == ("activation: no block named \"decoder.layer.0.feed_forward\"", "did you mean \"decoder.layers.0.feed_forward\"?"))

@@ -25,7 +25,7 @@ struct CircBench: ParsableCommand {
     @Option(help: "Model sizes for the engine suite, LAYERSxWIDTH, comma-separated.")
     var configs = "1x64,2x128,3x256,6x512"
 
-    @Option(help: "Engine measurements to run (train_step, mask_step, weight_mask_step, greedy_decode, packed_product, trace), comma-separated; all when absent.")
+    @Option(help: "Engine measurements to run (train_step, mask_step, weight_mask_step, greedy_decode, packed_product, trace, patch_scan), comma-separated; all when absent.")
     var only: String?
 
     @Option(help: "A Python with torch, for PyTorch's figures in the same run (skipped when it has none).")

@@ -21,7 +21,7 @@ struct EngineBench {
     static let referenceDecodeExPerS: [String: Double] = ["2x128": 142, "3x256": 28.6]
 
     /// The names of the per-model measurements.
-    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode", "packed_product", "trace"]
+    static let measurements: Set<String> = ["train_step", "mask_step", "weight_mask_step", "greedy_decode", "packed_product", "trace", "patch_scan"]
 
     private func wants(_ what: String) -> Bool { only?.contains(what) ?? true }
 
@@ -136,6 +136,17 @@ struct EngineBench {
             // every block's output, the residual stream and the output distributions.
             let seconds = best(repeats) { _ = InputTrace(model: model, source: examples[0].source, target: examples[0].target, masks: nil) }
             emit(shape + [("what", "trace"), ("ms", seconds * 1000), ("source", examples[0].source.count), ("target", examples[0].target.count)])
+        }
+        if wants("patch_scan") {
+            // Activation patching of one pair at head level, every unit at every position of its side
+            // (`patch_scan`): a pass per unit and position. The pair is as long as a PCFG SET sample
+            // (11 source and 9 target tokens); the corrupted source is the clean one reversed.
+            let clean = Array(examples[0].source.prefix(11)), target = Array(examples[0].target.prefix(9))
+            let runs = PatchRuns(model, clean: clean, corrupted: clean.reversed(), target: target, denoising: true)
+            var passes = 0
+            let seconds = best(count) { passes = runs.scan(heads: true, positions: true).reduce(0) { $0 + $1.effects.filter(\.isFinite).count } }
+            emit(shape + [("what", "patch_scan"), ("ms", seconds * 1000), ("units", UnitLayout(config: config, heads: true).count), ("passes", passes),
+                          ("source", clean.count), ("target", target.count)])
         }
         if wants("greedy_decode") {
             var decoder = GreedyDecoder(model: model, maxLength: 30)
