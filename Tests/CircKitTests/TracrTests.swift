@@ -76,6 +76,30 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         #expect(printed.output == "copy 256 256\necho 27 64\nreverse 256 256\nswap_first_last 256 256")
     }
 
+    /// The programs compiled by scripts/tracr/ load, solve every row of their data and name their
+    /// units by Tracr's residual labels.
+    @Test func theCompiledProgramsLoadAndSolveTheirData() {
+        let printed = circ("""
+        for p in ["copy", "reverse", "histogram", "sort", "frac_prevs", "length", "echo", "swap_first_last"] {
+          r = eval(model("\(root)/models/tracr/" + p + ".safetensors"), "\(root)/models/tracr/data/" + p + ".tsv")
+          print(p, round(r.accuracy * r.n), r.n)
+        }
+        print(unit_labels(truth(model("\(root)/models/tracr/copy.safetensors")))[0])
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output == """
+        copy 256 256
+        reverse 256 256
+        histogram 256 256
+        sort 256 256
+        frac_prevs 256 256
+        length 256 256
+        echo 256 256
+        swap_first_last 256 256
+        layers.0.attention:copy_1:1
+        """)
+    }
+
     @Test func theModelPrintsItsFamilyAndPredicts() {
         let printed = circ("""
         m = model("\(root)/Tests/Fixtures/tracr/reverse.safetensors")
