@@ -59,8 +59,10 @@ struct JupyterKernel {
             let cell = cells.first { (($0["metadata"] as? [String: Any])?["tags"] as? [String])?.contains(tag) == true }
             return cell?["outputs"] as? [[String: Any]] ?? []
         }
-        let figures = outputs(tagged: "overlap").compactMap { ($0["data"] as? [String: Any])?["image/svg+xml"] }
-        #expect(figures.count == 1, "the overlap cell shows no SVG figure")
+        for tag in ["overlap", "trace", "patch-scan", "plot"] {
+            let figures = outputs(tagged: tag).compactMap { ($0["data"] as? [String: Any])?["image/svg+xml"] }
+            #expect(figures.count == 1, "the \(tag) cell shows no SVG figure")
+        }
         let error = outputs(tagged: "error").first { $0["output_type"] as? String == "error" }
         #expect(error?["evalue"] as? String == "unknown task \"swap_frist_last\"")
         // A notebook file stores multi-line text as a list of lines.
