@@ -69,10 +69,10 @@ enum CircuitBuiltins {
                            doc: "Reads a circuit file; its model is m, or the model file it was discovered on.") { args, _ in
                 let path = try args.string(0)
                 let circuit = try bridge { () throws(CheckpointError) in try Circuit.load(path) }
-                let model: ModelValue
-                if case .native(let object as ModelValue) = args[1] { model = object } else {
+                let model: any CircuitModel
+                if case .native(let object as any CircuitModel) = args[1] { model = object } else {
                     guard let modelPath = circuit.parameters["model_path"] else { throw RuntimeError("load: \(path) does not say which model file it belongs to; pass m=") }
-                    model = ModelValue(stored: try bridge { () throws(CheckpointError) in try Checkpoint.load(modelPath) }, path: modelPath)
+                    model = try EngineBuiltins.modelValue(at: modelPath)
                 }
                 guard model.fingerprint == circuit.model else {
                     throw RuntimeError("load: \(path) belongs to model \(circuit.model.prefix(8)), not \(model.fingerprint.prefix(8))")

@@ -7,15 +7,19 @@ import Transformer
 
 /// Builtins for models: load, train, decode, evaluate, save.
 enum EngineBuiltins {
+    /// The model stored at `path`, of the family its config names.
+    static func modelValue(at path: String) throws -> any CircuitModel {
+        switch try bridge({ () throws(CheckpointError) in try Checkpoint.loadAnyFamily(path) }) {
+        case .encoderDecoder(let stored): ModelValue(stored: stored, path: path)
+        case .tracr(let stored): TracrModelValue(stored: stored, path: path)
+        }
+    }
+
     static func make() -> [NativeFunction] {
         [
             NativeFunction("model", [Parameter("name", .string, default: .string("default"))], returns: "model",
                            doc: "Loads a model: a name from the models folder (\"default\") or a .safetensors path, of either family its config names: an encoder–decoder, or a Tracr-compiled transformer (family \"tracr\", e.g. Tests/Fixtures/tracr/reverse.safetensors).") { args, _ in
-                let path = try Resources.modelPath(try args.string(0))
-                switch try bridge({ () throws(CheckpointError) in try Checkpoint.loadAnyFamily(path) }) {
-                case .encoderDecoder(let stored): return .native(ModelValue(stored: stored, path: path))
-                case .tracr(let stored): return .native(TracrModelValue(stored: stored, path: path))
-                }
+                .native(try modelValue(at: try Resources.modelPath(try args.string(0))))
             },
             NativeFunction("train", trainParameters, returns: "model",
                            doc: "Trains an encoder–decoder on a dataset (or a .src/.tgt/.csv path; its vocabulary: the PCFG SET tokens plus every other token in the data), saving the model to out after each epoch and scoring exact match on the first 500 samples of validation. The whole run (weights, AdamW moments, position, seeds) goes to out.checkpoint every checkpoint_every seconds, at each epoch's end and on Ctrl-C; resume=true goes on from it bit for bit, as if the run had not stopped.") { args, context in

@@ -100,6 +100,20 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         """)
     }
 
+    /// A Tracr circuit saved to a file loads back equal, with the model given or read from the file.
+    @Test func circuitsSaveAndLoadBack() throws {
+        let folder = NSTemporaryDirectory() + "tracr-circuit-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let printed = circ("""
+        m = model("\(root)/Tests/Fixtures/tracr/reverse.safetensors")
+        c = truth(m)
+        save(c, "\(folder)/c.safetensors")
+        print(load("\(folder)/c.safetensors", m) == c, load("\(folder)/c.safetensors") == c, len(load("\(folder)/c.safetensors").units))
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output == "true true 27")
+    }
+
     @Test func theModelPrintsItsFamilyAndPredicts() {
         let printed = circ("""
         m = model("\(root)/Tests/Fixtures/tracr/reverse.safetensors")
