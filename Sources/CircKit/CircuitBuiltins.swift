@@ -77,9 +77,27 @@ enum CircuitBuiltins {
                 guard model.fingerprint == circuit.model else {
                     throw RuntimeError("load: \(path) belongs to model \(circuit.model.prefix(8)), not \(model.fingerprint.prefix(8))")
                 }
+                guard let expected = blocks(of: model, level: circuit.level), expected.names == circuit.names, expected.sizes == circuit.sizes else {
+                    throw RuntimeError("load: the blocks of \(path) are not those of a \(circuit.level.rawValue) circuit of its model (\(circuit.names.count) blocks of \(Set(circuit.sizes).sorted().map(String.init).joined(separator: "/")) units); the file is damaged")
+                }
                 return .native(CircuitValue(circuit, model: model))
             },
         ]
+    }
+
+    /// The block names and units per block of a model's circuits at `level`; nil when the model has no such circuits.
+    static func blocks(of model: any CircuitModel, level: Circuit.Level) -> (names: [String], sizes: [Int])? {
+        if let tracr = model as? TracrModelValue {
+            let config = tracr.model.config
+            return level == .node ? (config.blockNames, config.blockNames.map { _ in config.width }) : nil
+        }
+        guard let model = model as? ModelValue else { return nil }
+        if level == .weight {
+            let masked = WeightMasks.maskedNames(model.model.parameters)
+            return (masked.map(\.name), masked.map(\.count))
+        }
+        let layout = UnitLayout(config: model.model.config, heads: level == .head)
+        return (layout.names, layout.units)
     }
 
     /// `means=`: where a circuit's ablation values come from when it runs.

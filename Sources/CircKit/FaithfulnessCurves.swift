@@ -33,7 +33,8 @@ enum FaithfulnessCurves {
         options.ablation = try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "faithfulness_curve")
         options.seed = UInt64(try args.integer("seed", min: 0))
         let n = args["n"] == .null ? min(options.samples, data.count) : Warnings.clamp(try args.integer("n", min: 1), to: data.count, "faithfulness_curve", what: data.description)
-        let points = try args.integer("points", min: 2)
+        // Sizes from 0 to every unit: more points than units + 1 would repeat sizes.
+        let points = min(try args.integer("points", min: 2), UnitLayout(config: model.model.config, heads: options.heads).count + 1)
         let examples = try Training.encode(data.training(n), model: model), heldOut = try Training.encode(try data.progressSamples(), model: model)
         let found: (ranking: [Int], template: NodeMasks)?
         do {

@@ -27,11 +27,21 @@ final class PlotValue: NativeObject, Figure {
     /// The character grid of the terminal chart.
     private static let columns = 56, rows = 14
 
-    /// The smallest and largest finite value, widened when they are equal.
+    /// The smallest and largest finite value, widened when they are equal, and narrowed to half
+    /// the largest double each way so that their difference stays finite.
     private static func range(_ values: [Double]) -> (low: Double, high: Double) {
-        let finite = values.filter(\.isFinite)
+        let limit = Double.greatestFiniteMagnitude / 2
+        let finite = values.filter(\.isFinite).map { min(max($0, -limit), limit) }
         let low = finite.min() ?? 0, high = finite.max() ?? 1
-        return low == high ? (low - 0.5, high + 0.5) : (low, high)
+        guard low == high else { return (low, high) }
+        let margin = max(0.5, abs(low) * 1e-6)
+        return (low - margin, high + margin)
+    }
+
+    /// Where `value` lies between `low` and `high`, 0…1 (halved first, so no difference overflows).
+    private static func fraction(_ value: Double, _ low: Double, _ high: Double) -> Double {
+        let f = (value / 2 - low / 2) / (high / 2 - low / 2)
+        return f.isNaN ? 0 : min(max(f, 0), 1)
     }
 
     private var xRange: (low: Double, high: Double) { Self.range(xs) }
@@ -42,8 +52,8 @@ final class PlotValue: NativeObject, Figure {
         var grid = [[Character]](repeating: [Character](repeating: " ", count: Self.columns), count: Self.rows)
         for (k, s) in series.enumerated() {
             for (x, y) in zip(xs, s.ys) where x.isFinite && y.isFinite {
-                let column = Int(((x - x0) / (x1 - x0) * Double(Self.columns - 1)).rounded())
-                let row = Self.rows - 1 - Int(((y - y0) / (y1 - y0) * Double(Self.rows - 1)).rounded())
+                let column = Int((Self.fraction(x, x0, x1) * Double(Self.columns - 1)).rounded())
+                let row = Self.rows - 1 - Int((Self.fraction(y, y0, y1) * Double(Self.rows - 1)).rounded())
                 grid[row][column] = Self.markers[k % Self.markers.count]
             }
         }
@@ -84,14 +94,14 @@ final class PlotValue: NativeObject, Figure {
     var svg: String {
         let (x0, x1) = xRange, (y0, y1) = yRange
         let left = 70.0, top = 40.0, width = 480.0, height = 280.0, legendTop = top + height + 50
-        func px(_ x: Double) -> Double { left + (x - x0) / (x1 - x0) * width }
-        func py(_ y: Double) -> Double { top + height - (y - y0) / (y1 - y0) * height }
+        func px(_ x: Double) -> Double { left + Self.fraction(x, x0, x1) * width }
+        func py(_ y: Double) -> Double { top + height - Self.fraction(y, y0, y1) * height }
         var out = String(format: "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n",
                          left + width + 30, legendTop + Double(series.count) * 16 + 10)
         out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(SVG.escape(title))</text>\n"
         out += String(format: "<path d=\"M%.1f %.1f V%.1f H%.1f\" fill=\"none\" stroke=\"black\"/>\n", left, top, top + height, left + width)
         for k in 0...4 {
-            let t = Double(k) / 4, x = x0 + (x1 - x0) * t, y = y0 + (y1 - y0) * t
+            let t = Double(k) / 4, x = x0 * (1 - t) + x1 * t, y = y0 * (1 - t) + y1 * t
             out += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%@</text>", px(x), top + height + 16, SVG.escape(formatNumber(Self.rounded(x))))
             out += String(format: "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%@</text>\n", left - 6, py(y) + 4, SVG.escape(formatNumber(Self.rounded(y))))
         }

@@ -46,6 +46,9 @@ enum TracrBuiltins {
                 let (found, truth) = try (circuit(args, 0), circuit(args, 1))
                 _ = try both(found, truth)
                 let scores = found.parameters[TracrDiscovering.unitScoresKey].map { $0.split(separator: " ").compactMap { Double($0) } }
+                if let scores, scores.contains(where: { !$0.isFinite }) {
+                    throw RuntimeError("roc: the circuit's unit scores (its params.\(TracrDiscovering.unitScoresKey)) hold a value that is not a finite number")
+                }
                 let curve = ROCCurve(scores: scores?.count == found.kept.count ? scores! : found.kept.map { $0 ? 1 : 0 }, positives: truth.kept)
                 return .record(Record([("auc", .number(curve.area)), ("fpr", .list(curve.points.map { .number($0.fpr) })),
                                        ("tpr", .list(curve.points.map { .number($0.tpr) }))]))

@@ -33,8 +33,10 @@ public enum TracrDiscovery {
         for (b, batch) in data.batches.enumerated() {
             let pass = data.model.forward(batch, masks: masks)
             var gradient = [Float](repeating: 0, count: batch.rows * v)
-            let counted = Float(max(1, batch.rows - batch.size))
-            for row in 0..<batch.rows where row % batch.length != 0 {
+            // Positions after BOS whose outputs the model ties (prediction -1) have no choice to keep.
+            let rows = (0..<batch.rows).filter { $0 % batch.length != 0 && data.predictions[b][$0] >= 0 }
+            let counted = Float(max(1, rows.count))
+            for row in rows {
                 for j in 0..<v { gradient[row * v + j] = 1 / Float(v) / counted }
                 gradient[row * v + data.predictions[b][row]] -= 1 / counted
             }

@@ -102,4 +102,27 @@ extension Inspect {
         let csv = try String(contentsOfFile: Self.folder + "/p.csv", encoding: .utf8)
         #expect(csv == "x,faithfulness,accuracy\n1.0,0.1,1.0\n2.0,0.5,0.8\n3.0,0.9,\n4.0,1.0,0.2\n")
     }
+
+    /// Values far apart, or all equal and huge, still draw (no trap on an infinite or empty range);
+    /// a curve asked for more points than sizes has one point per size.
+    @Test func extremeValuesAndManyPointsStayInRange() {
+        let result = circ(Self.setup + """
+        print(len(str(plot([1e20, 1e20], [1, 2]))) > 0, len(str(plot([-1e308, 1e308], [1, 1e308]))) > 0)
+        print(faithfulness_curve(m, "reverse", method="attribution", level="head", points=1e14, n=128).units)
+        """)
+        #expect(result.error == nil, "\(String(describing: result.error))")
+        #expect(result.output.hasSuffix("true true\n[0, 1, 2, 3, 4, 5]"), "\(result.output)")
+    }
+
+    /// A circuit file whose level was changed (head to node) is refused on load, not run.
+    @Test func aCircuitFileWhoseBlocksDoNotFitItsLevelIsRefused() throws {
+        let path = Self.folder + "/relabelled.safetensors"
+        _ = circ(Self.setup + "save(circuit(m, names, level=\"head\"), \"\(path)\")")
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let level = try #require(data.range(of: Data("\\\"level\\\":\\\"head\\\"".utf8)) ?? data.range(of: Data("\"level\":\"head\"".utf8)))
+        data.replaceSubrange(level, with: Data(String(decoding: data[level], as: UTF8.self).replacingOccurrences(of: "head", with: "node").utf8))
+        try data.write(to: URL(fileURLWithPath: path))
+        let result = circ(Self.setup + "eval(load(\"\(path)\", m), \"reverse\", n=5)")
+        #expect(result.error?.message.hasPrefix("load: the blocks of \(path) are not those of a node circuit of its model") == true, "\(String(describing: result.error))")
+    }
 }
