@@ -45,7 +45,7 @@ public final class TracrModelValue: CircuitModel {
     public var typeName: String { "model" }
     public var summary: String {
         let c = model.config
-        return "<model tracr \(c.layers)x\(c.width), \(c.heads) head\(c.heads == 1 ? "" : "s") × \(c.headWidth), MLP \(c.mlpWidth), \(formatCount(model.parameters.count)) parameters, fingerprint \(fingerprint.prefix(8))\(path.map { ", \($0)" } ?? "")>"
+        return "<model tracr \(c.layers)x\(c.width), \(c.heads) head\(c.heads == 1 ? "" : "s") × \(c.headWidth), MLP \(c.mlpWidth), \(formatCount(model.parameters.count)) parameters, fingerprint \(fingerprint.prefix(8))\(path.map { ", \(ShownPath.model($0))" } ?? "")>"
     }
     public var fieldNames: [String] { ["family", "config", "parameters", "fingerprint", "path", "labels"] }
 

@@ -147,7 +147,8 @@ public struct Arguments {
     /// Parameter `i` as a native object of type `T`.
     public func native<T>(_ i: Int, as type: T.Type) throws -> T {
         guard case .native(let object) = values[i], let typed = object as? T else {
-            throw RuntimeError("\(function): unexpected \(values[i].typeName)")
+            let shown = values[i].repr
+            throw RuntimeError("\(function): argument \(i + 1) cannot be \(shown.count > 160 ? shown.prefix(159) + "…" : shown) here")
         }
         return typed
     }
