@@ -141,11 +141,16 @@ enum Discovering {
     /// The method asked for, or by default `auto` for node circuits and `cs` (the only method there) for weight circuits.
     private static func method(_ args: Arguments, level: Circuit.Level) throws -> DiscoveryMethod {
         guard args["method"] != .null else { return level == .weight ? .cs : .auto }
-        let name = try args.string("method")
-        guard let method = DiscoveryMethod(rawValue: name) else {
-            throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
-        }
+        let name = try args.string("method"), method = try namedMethod(name, in: "discover")
         guard level != .weight || method == .cs else { throw RuntimeError("discover: method \"\(name)\" finds node circuits; level=\"weight\" needs method=\"cs\"") }
+        return method
+    }
+
+    /// The discovery method called `name`, or an error of `function` listing the methods.
+    static func namedMethod(_ name: String, in function: String) throws -> DiscoveryMethod {
+        guard let method = DiscoveryMethod(rawValue: name) else {
+            throw RuntimeError("\(function): method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
+        }
         return method
     }
 

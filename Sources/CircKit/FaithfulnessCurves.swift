@@ -22,9 +22,7 @@ enum FaithfulnessCurves {
         let model = try args.native(0, as: ModelValue.self)
         try ModelTasks.check(args["task"], for: args[0])
         let data = try DiscoveryData(args["task"])
-        guard let method = DiscoveryMethod(rawValue: try args.string("method")) else {
-            throw RuntimeError("faithfulness_curve: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(try args.string("method"))\"")
-        }
+        let method = try Discovering.namedMethod(try args.string("method"), in: "faithfulness_curve")
         let level = try args.string("level")
         guard level == "node" || level == "head" else { throw RuntimeError("faithfulness_curve: level must be \"node\" or \"head\", got \"\(level)\"") }
         var options = DiscoveryOptions(method: method)

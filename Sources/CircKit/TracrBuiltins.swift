@@ -12,7 +12,6 @@ enum TracrBuiltins {
                            doc: "The ground-truth circuit of a Tracr model, ablating to zero. kind=\"compiled\": the units (output dimensions of an attention or MLP block) whose output weights or bias are not all zero; keeping only them gives the same logits. kind=\"minimal\" (needs data): the units whose zero-ablation alone changes the argmax at some position after BOS on a sample of data the model gets right.") { args, _ in
                 guard case .native(let model as TracrModelValue) = args[0] else { throw RuntimeError("truth: needs a tracr model, got \(args[0].typeName)") }
                 let kind = try args.string("kind")
-                let config = model.model.config
                 var kept = model.model.compiledUnits, task = "compiled"
                 switch kind {
                 case "compiled": break
@@ -27,9 +26,7 @@ enum TracrBuiltins {
                     task = "minimal"
                 default: throw RuntimeError("truth: kind must be \"compiled\" or \"minimal\", got \"\(kind)\"")
                 }
-                let circuit = Circuit(model: model.fingerprint, names: config.blockNames, sizes: config.blockNames.map { _ in config.width }, kept: kept,
-                                      ablation: .zero, task: "truth(\(task))", parameters: model.path.map { ["model_path": $0] } ?? [:])
-                return .native(CircuitValue(circuit, model: model))
+                return .native(CircuitValue(model.circuit(kept: kept, task: "truth(\(task))"), model: model))
             },
             NativeFunction("score", [Parameter("c", .native("circuit")), Parameter("compiled", .native("circuit")), Parameter("minimal", .native("circuit"))],
                            returns: "record",

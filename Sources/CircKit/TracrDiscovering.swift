@@ -26,9 +26,7 @@ enum TracrDiscovering {
     static func run(_ model: TracrModelValue, _ args: Arguments, _ context: CallContext) throws -> Value {
         let start = Date()
         let methodName = args["method"] == .null ? DiscoveryMethod.cs.rawValue : try args.string("method")
-        guard let method = DiscoveryMethod(rawValue: methodName) else {
-            throw RuntimeError("discover: method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(methodName)\"")
-        }
+        let method = try Discovering.namedMethod(methodName, in: "discover")
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
         var options = paperOptions
         // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept
@@ -58,7 +56,7 @@ enum TracrDiscovering {
                 let scores = TracrDiscovery.attributionScores(data), ranking = Attribution.ranking(scores)
                 let top = TracrDiscovery.smallestAgreeing(ranking, data: data, target: target)
                 guard method == .auto else { (masks, unitScores) = (top, scores); break }
-                let start = TracrDiscovery.warmStart(ranking, count: top.logits.filter { $0 > 0 }.count, scale: options.maskInit)
+                let start = WarmStartedDiscovery.warmStart(ranking, count: top.logits.filter { $0 > 0 }.count, scale: options.maskInit)
                 guard let found = try TracrDiscovery.sparsify(data, options: options, initialLogits: start, onEpoch: { epoch, _ in curve.append(epoch) },
                                                                        shouldStop: { context.isInterrupted }) else {
                     throw RuntimeError("interrupted")
@@ -79,10 +77,7 @@ enum TracrDiscovering {
                           "agreement": "\(agreement)", "faithfulness": "\(faithfulness)", "seconds": String(format: "%.2f", seconds),
                           unitScoresKey: unitScores.map { "\($0)" }.joined(separator: " ")]
         if method != .cs { parameters["target"] = "\(target)" }
-        if let path = model.path { parameters["model_path"] = path }
-        let config = model.model.config
-        let circuit = Circuit(model: model.fingerprint, names: config.blockNames, sizes: config.blockNames.map { _ in config.width }, kept: kept,
-                              ablation: .zero, task: name, parameters: parameters, curve: curve)
+        let circuit = model.circuit(kept: kept, task: name, parameters: parameters, curve: curve)
         ProgressBar.say("discover \(name) (\(method.rawValue)): \(circuit.keptCount)/\(kept.count) units kept, agreement \(formatNumber(agreement)), faithfulness \(String(format: "%.4f", faithfulness)), \(String(format: "%.1f", seconds)) s")
         return .native(CircuitValue(circuit, model: model))
     }

@@ -1,5 +1,6 @@
 import CircLang
 import Foundation
+import Pruning
 import Randomness
 import Transformer
 
@@ -41,6 +42,16 @@ public final class TracrModelValue: CircuitModel {
     public var model: TracrModel { stored.model }
 
     public lazy var fingerprint: String = modelFingerprint(model.parameters, config: "\(model.config)")
+
+    /// A circuit of this model keeping the units `kept` (block after block, ablated to zero), its
+    /// model file named in `model_path`.
+    func circuit(kept: [Bool], task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = []) -> Circuit {
+        let config = model.config
+        var parameters = parameters
+        if let path { parameters["model_path"] = path }
+        return Circuit(model: fingerprint, names: config.blockNames, sizes: config.blockNames.map { _ in config.width }, kept: kept,
+                       ablation: .zero, task: task, parameters: parameters, curve: curve)
+    }
 
     public var typeName: String { "model" }
     public var summary: String {

@@ -5,10 +5,7 @@ extension Circuit {
     public var unitNoun: String { level == .weight ? "weights" : "units" }
 
     /// The name of entry `k` of block `b`.
-    public func unitName(block b: Int, _ k: Int) -> String {
-        guard level == .head else { return "\(names[b])[\(k)]" }
-        return UnitLayout.isAttention(names[b]) ? "\(names[b]).head\(k)" : names[b]
-    }
+    public func unitName(block b: Int, _ k: Int) -> String { UnitLayout.unitName(names[b], k, headLevel: level == .head) }
 
     /// The names of the kept entries of block `b`, in order.
     public func keptNames(block b: Int) -> [String] {

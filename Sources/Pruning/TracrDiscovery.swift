@@ -60,11 +60,6 @@ public enum TracrDiscovery {
         }
         return top(high)
     }
-
-    /// Logits ±`scale` by attribution rank, boundary at `count` units: `auto`'s warm start.
-    public static func warmStart(_ ranking: [Int], count: Int, scale: Float) -> [Float] {
-        WarmStartedDiscovery.warmStart(ranking, count: count, scale: scale)
-    }
 }
 
 /// The optimisation state of node-level discovery on a Tracr model: masks ablating to zero, the

@@ -52,8 +52,13 @@ public struct UnitLayout: Sendable, Equatable {
 
     /// A unit's name: `decoder.layers.1.cross_attention.head2` or `decoder.layers.0.feed_forward` at head level, `block[unit]` at node level.
     public func name(ofUnit u: Int) -> String {
-        let b = (offsets.lastIndex { $0 <= u }) ?? 0, k = u - offsets[b]
-        guard heads != nil else { return "\(names[b])[\(k)]" }
-        return Self.isAttention(names[b]) ? "\(names[b]).head\(k)" : names[b]
+        let b = (offsets.lastIndex { $0 <= u }) ?? 0
+        return Self.unitName(names[b], u - offsets[b], headLevel: heads != nil)
+    }
+
+    /// The name of unit `k` of `block`: `block.headk` (or the feed-forward block itself) at head level, `block[k]` at node level.
+    public static func unitName(_ block: String, _ k: Int, headLevel: Bool) -> String {
+        guard headLevel else { return "\(block)[\(k)]" }
+        return isAttention(block) ? "\(block).head\(k)" : block
     }
 }

@@ -63,8 +63,9 @@ public enum WarmStartedDiscovery {
     static func quarters(_ examples: [Example]) -> [Batch] { Discovery.batches(examples, size: DiscoveryRun.quarterSize(examples.count)) }
 
     /// Logits falling linearly with rank from +scale (the top unit) through 0 (unit `count`) to −scale
-    /// (rank 2·count and below): the attribution circuit, surest units furthest from the boundary.
-    static func warmStart(_ ranking: [Int], count: Int, scale: Float) -> [Float] {
+    /// (rank 2·count and below): the attribution circuit, surest units furthest from the boundary;
+    /// `auto` on Tracr models starts from it too.
+    public static func warmStart(_ ranking: [Int], count: Int, scale: Float) -> [Float] {
         var logits = [Float](repeating: -scale, count: ranking.count)
         let k = Float(max(1, count))
         for (rank, unit) in ranking.enumerated() { logits[unit] = scale * max(-1, min(1, (k - Float(rank) - 0.5) / k)) }

@@ -14,8 +14,6 @@ public struct StoredTracrModel {
     public let pad: String
     /// Each residual dimension's label (`reverse_1:3`), when the file has them.
     public let residualLabels: [String]?
-    /// Other metadata, as stored.
-    public let metadata: [String: String]
 }
 
 /// A model file of either family.
@@ -68,9 +66,7 @@ extension Checkpoint {
             file.copy(entry.name, into: parameters.base + entry.offset, count: entry.count)
         }
         guard (0..<parameters.count).allSatisfy({ parameters.base[$0].isFinite }) else { throw fail("its weights hold values that are not finite") }
-        var extra = metadata
-        for key in ["format", "config", "source_vocab", "target_vocab", "bos", "pad", "residual_labels"] { extra.removeValue(forKey: key) }
         return StoredTracrModel(model: TracrModel(config: config, parameters: parameters), sourceVocabulary: source, targetVocabulary: target,
-                                bos: bos, pad: pad, residualLabels: labels, metadata: extra)
+                                bos: bos, pad: pad, residualLabels: labels)
     }
 }
