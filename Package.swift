@@ -67,6 +67,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "Randomness"]),
         .testTarget(name: "TransformerTests", dependencies: ["Transformer", "Tensor", "Randomness", "PCFG"]),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "Transformer", "Randomness", "PCFG"]),
-        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer", "Pruning", "Randomness"]),
+        .testTarget(name: "CircKitTests", dependencies: ["CircKit", "CircLang", "PCFG", "Transformer", "Pruning", "Tensor", "Randomness"]),
     ]
 )

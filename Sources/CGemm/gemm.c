@@ -279,6 +279,8 @@ int circ_gemm_kernels(void) {
     return level;
 }
 
+int circ_gemm_process_kernels(void) { return chosen_kernels(); }
+
 int circ_gemm_limit_kernels(int level) {
     int best = best_kernels();
     atomic_store(&kernels, level < best ? (level < 0 ? 0 : level) : best);

@@ -1,3 +1,5 @@
+import Tensor
+
 /// What a discovery run does, as its memory depends on it (the methods of `discover`).
 public enum DiscoveryRun: Sendable {
     /// Examples per batch of the means and scoring passes of `auto` and `attribution`: a quarter of
@@ -21,8 +23,9 @@ extension MemoryPlan {
     /// distributions on every batch (soft targets, B·T·V floats each), masks and the encoded data for
     /// the whole run; at its peak one of its phases: the pass over the data that mean and resample
     /// ablation need (`ablationPass`), in quarters of the data for `auto` and `attribution`; the
-    /// attribution scores; the steps; the bisection's probes.
-    public static func discovery(_ config: ModelConfig, data: SequenceLengths, run: DiscoveryRun, ablationPass: Bool) -> MemoryEstimate {
+    /// attribution scores; the steps; the bisection's probes. `kernels`: those of the process planned for.
+    public static func discovery(_ config: ModelConfig, data: SequenceLengths, run: DiscoveryRun, ablationPass: Bool,
+                                 kernels: String = PackedMatrix.kernels) -> MemoryEstimate {
         let pass = PassMemory(config: config)
         /// Forward, backward and the loss gradient of a masked pass through frozen weights.
         func maskedStep(_ shape: BatchShape) -> Double { pass.forward(shape, masked: true) + pass.backward(shape, frozen: true) + pass.logits(shape) }
@@ -49,7 +52,7 @@ extension MemoryPlan {
         switch run {
         case .sparsification(let batch):
             held.append(nodeMasks)
-            held.append(Part("frozen weights", Double(FrozenWeights.byteCount(config, rounding: .sgemm))))
+            held.append(Part("frozen weights", Double(FrozenWeights.byteCount(config, rounding: .sgemm, kernels: kernels))))
             let shapes = softTargets(batch, atOnce: 1)
             if ablationPass { phases.append([Part("means passes", floats * peak(shapes, atOnce: perCore) { pass.forward($0) })]) }
             phases.append([Part("passes", floats * peak(shapes, atOnce: 1, maskedStep))])

@@ -44,8 +44,8 @@ public final class FrozenWeights: @unchecked Sendable {
     }
 
     /// Bytes a snapshot of a model of `config` takes with `rounding`: per weight, its two packed
-    /// matrices, and with `.sgemm` the copy of the weight they share.
-    public static func byteCount(_ config: ModelConfig, rounding: Rounding) -> Int {
+    /// matrices, and with `.sgemm` the copy of the weight they share (packed only with AVX-512 `kernels`).
+    public static func byteCount(_ config: ModelConfig, rounding: Rounding, kernels: String = PackedMatrix.kernels) -> Int {
         linears(config).reduce(0) { total, linear in
             let (outputs, inputs) = (linear.1[0], linear.1[1])
             switch rounding {
@@ -53,7 +53,8 @@ public final class FrozenWeights: @unchecked Sendable {
                 return total + PackedMatrix.reservedBytes(rows: inputs, columns: outputs) + PackedMatrix.reservedBytes(rows: outputs, columns: inputs)
             case .sgemm:
                 return total + outputs * inputs * MemoryLayout<Float>.size
-                    + SgemmPackedMatrix.packedBytes(rows: inputs, columns: outputs) + SgemmPackedMatrix.packedBytes(rows: outputs, columns: inputs)
+                    + SgemmPackedMatrix.packedBytes(rows: inputs, columns: outputs, kernels: kernels)
+                    + SgemmPackedMatrix.packedBytes(rows: outputs, columns: inputs, kernels: kernels)
             }
         }
     }

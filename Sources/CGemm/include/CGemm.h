@@ -51,6 +51,10 @@ int circ_sgemm_packed_b(int transposeA, long m, long n, long k, float alpha, con
 /// best, or fewer when $CIRC_KERNELS is "avx2" or "portable").
 int circ_gemm_kernels(void);
 
+/// The kernels a new process starts with (circ_gemm_kernels before any limit): what plans of
+/// another circ process's memory count on.
+int circ_gemm_process_kernels(void);
+
 /// Uses at most the kernels of `level` (as circ_gemm_kernels numbers them; the machine's best when
 /// higher): for tests that compare the kernels' bits. Returns the level now in use.
 int circ_gemm_limit_kernels(int level);

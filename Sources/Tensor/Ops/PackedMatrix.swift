@@ -56,6 +56,9 @@ public final class PackedMatrix: @unchecked Sendable {
     /// Which kernels products use here: "avx512", "avx2" or "portable".
     public static var kernels: String { ["portable", "avx2", "avx512"][Int(circ_gemm_kernels())] }
 
+    /// Which kernels a new circ process starts with here, whatever a test has limited them to.
+    public static var processKernels: String { ["portable", "avx2", "avx512"][Int(circ_gemm_process_kernels())] }
+
     /// Uses kernels no better than `level` ("avx2", "portable"; the machine's best otherwise), for
     /// tests that compare their bits; returns the kernels now in use.
     @discardableResult
