@@ -3,8 +3,12 @@ import Testing
 
 /// Every circ example of README.md and docs/*.md runs as written (see `DocExample` for the forms):
 /// each page in a fresh working directory with a fresh circuit cache, its examples in order in
-/// one `circ serve` session, so later examples see the names earlier ones defined.
+/// one `circ serve` session, so later examples see the names earlier ones defined. With
+/// CIRC_UPDATE_DOCS=1 the outputs a page shows are rewritten to what circ prints now (after a
+/// change of the default model, say), instead of failing.
 @Suite(.serialized) struct DocumentationExamples {
+    static let updating = ProcessInfo.processInfo.environment["CIRC_UPDATE_DOCS"] == "1"
+
     /// The pages with circ examples, relative to the repository root.
     static let pages: [String] = {
         let docs = (try? FileManager.default.contentsOfDirectory(atPath: root + "/docs")) ?? []
@@ -12,7 +16,8 @@ import Testing
     }()
 
     @Test(arguments: pages) func examplesRunAsShown(page: String) throws {
-        let examples = DocExample.all(in: try String(contentsOfFile: root + "/" + page, encoding: .utf8))
+        let text = try String(contentsOfFile: root + "/" + page, encoding: .utf8)
+        let examples = DocExample.all(in: text)
         guard !examples.isEmpty else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("circ-doc-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder + "/work", withIntermediateDirectories: true)
@@ -21,6 +26,12 @@ import Testing
         #expect(try serve.next()["event"] as? String == "ready")
         var session = PageSession(serve: serve)
         var codeSoFar: [String] = []
+        var updates: [(lines: Range<Int>, text: [String])] = []
+        /// Expects `actual` where the page shows `expected`, or notes the update.
+        func compare(_ actual: String, _ expected: DocExample.Shown, _ complaint: @autoclosure () -> String) {
+            guard !DocExample.matches(actual, expected.text) else { return }
+            if Self.updating { updates.append((expected.lines, DocExample.updated(expected.text, to: actual))) } else { Issue.record(Comment(rawValue: complaint())) }
+        }
         for example in examples {
             let place = "\(page):\(example.line)"
             switch example.kind {
@@ -33,16 +44,21 @@ import Testing
                 let answer = try session.execute(example.code)
                 #expect(answer.error == nil, "\(place): the example failed:\n\(answer.error ?? "")")
                 if let expected {
-                    #expect(DocExample.matches(answer.printed, expected), "\(place): the example printed\n\(answer.printed)\nwhere the page shows\n\(expected)")
+                    compare(answer.printed, expected, "\(place): the example printed\n\(answer.printed)\nwhere the page shows\n\(expected.text)")
                 }
             case .transcript(let turns):
                 for turn in turns {
                     let shown = try session.execute(turn.input).shown
-                    #expect(DocExample.matches(shown, turn.expected), "\(place): `\(turn.input)` answered\n\(shown)\nwhere the page shows\n\(turn.expected)")
+                    compare(shown, turn.expected, "\(place): `\(turn.input)` answered\n\(shown)\nwhere the page shows\n\(turn.expected.text)")
                 }
             }
             codeSoFar.append(example.code)
         }
+        guard !updates.isEmpty else { return }
+        var lines = text.components(separatedBy: "\n")
+        for update in updates.reversed() { lines.replaceSubrange(update.lines, with: update.text) }
+        try lines.joined(separator: "\n").write(toFile: root + "/" + page, atomically: true, encoding: .utf8)
+        print("\(page): \(updates.count) output(s) rewritten")
     }
 }
 

@@ -9,10 +9,16 @@ import Foundation
 /// * `circ slow` marks code too slow for the test: it is only parsed and resolved (`circ check`).
 /// In expected lines, `…` stands for any text (a time, a memory figure).
 struct DocExample {
+    /// Text a page shows as an example's output, and where: lines `lines` of the page (from 0).
+    struct Shown {
+        let text: String
+        let lines: Range<Int>
+    }
+
     /// How the test runs an example.
     enum Kind {
-        case code(expected: String?)
-        case transcript([(input: String, expected: String)])
+        case code(expected: Shown?)
+        case transcript([(input: String, expected: Shown)])
         case slow
     }
 
@@ -36,15 +42,16 @@ struct DocExample {
             if words.contains("slow") {
                 examples.append(DocExample(line: start + 1, code: body.joined(separator: "\n"), kind: .slow))
             } else if body.first(where: { !$0.isEmpty })?.hasPrefix(prompt) == true {
-                let turns = transcript(body)
+                let turns = transcript(body, firstLine: start + 1)
                 examples.append(DocExample(line: start + 1, code: turns.map(\.input).joined(separator: "\n"), kind: .transcript(turns)))
             } else {
                 var next = index
                 while next < lines.count, lines[next].trimmingCharacters(in: .whitespaces).isEmpty { next += 1 }
-                var expected: String?
+                var expected: Shown?
                 if next < lines.count, fenceInfo(lines[next]) == "output" {
                     index = next
-                    expected = blockBody(lines, from: &index).joined(separator: "\n")
+                    let output = blockBody(lines, from: &index)
+                    expected = Shown(text: output.joined(separator: "\n"), lines: next + 1..<next + 1 + output.count)
                 }
                 examples.append(DocExample(line: start + 1, code: body.joined(separator: "\n"), kind: .code(expected: expected)))
             }
@@ -56,11 +63,24 @@ struct DocExample {
 
     /// Whether `actual` is `expected`, line for line, where `…` in an expected line matches any text.
     static func matches(_ actual: String, _ expected: String) -> Bool {
-        let trim = { (text: String) in text.components(separatedBy: "\n").map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) } }
-        var (got, want) = (trim(actual), trim(expected))
-        while got.last == "" { got.removeLast() }
-        while want.last == "" { want.removeLast() }
+        let (got, want) = (trimmedLines(actual), trimmedLines(expected))
         return got.count == want.count && zip(got, want).allSatisfy(lineMatches)
+    }
+
+    /// What a page should show for `actual` where it showed `expected`: the actual lines, but for
+    /// expected lines with `…` that still match theirs (so a time stays `…`).
+    static func updated(_ expected: String, to actual: String) -> [String] {
+        let (got, want) = (trimmedLines(actual), trimmedLines(expected))
+        return got.indices.map { index in
+            index < want.count && want[index].contains("…") && lineMatches(got[index], want[index]) ? want[index] : got[index]
+        }
+    }
+
+    /// The lines of `text` without trailing spaces or trailing empty lines.
+    private static func trimmedLines(_ text: String) -> [String] {
+        var lines = text.components(separatedBy: "\n").map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+        while lines.last == "" { lines.removeLast() }
+        return lines
     }
 
     private static func lineMatches(_ line: String, _ pattern: String) -> Bool {
@@ -87,18 +107,20 @@ struct DocExample {
         return body
     }
 
-    /// A transcript's turns: each input with its continuation lines, and the lines circ answered.
-    private static func transcript(_ body: [String]) -> [(input: String, expected: String)] {
-        var turns: [(input: String, expected: [String])] = []
-        for line in body {
+    /// A transcript's turns: each input with its continuation lines, and the lines circ answered;
+    /// `firstLine` is the page line of the body's first line.
+    private static func transcript(_ body: [String], firstLine: Int) -> [(input: String, expected: Shown)] {
+        var turns: [(input: String, expected: [String], start: Int)] = []
+        for (offset, line) in body.enumerated() {
             if line.hasPrefix(prompt) {
-                turns.append((String(line.dropFirst(prompt.count)), []))
+                turns.append((String(line.dropFirst(prompt.count)), [], firstLine + offset + 1))
             } else if line.hasPrefix(continuation), let last = turns.indices.last, turns[last].expected.isEmpty {
                 turns[last].input += "\n" + line.dropFirst(continuation.count)
+                turns[last].start += 1
             } else if let last = turns.indices.last {
                 turns[last].expected.append(line)
             }
         }
-        return turns.map { ($0.input, $0.expected.joined(separator: "\n")) }
+        return turns.map { ($0.input, Shown(text: $0.expected.joined(separator: "\n"), lines: $0.start..<$0.start + $0.expected.count)) }
     }
 }
