@@ -21,7 +21,7 @@ enum CircuitCache {
     }
 
     /// The cached circuit at `path`, if it is there and belongs to the model; says so on standard error.
-    static func read(_ path: String, model: ModelValue, task: String) -> Circuit? {
+    static func read(_ path: String, model: any CircuitModel, task: String) -> Circuit? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let started = Date()
         guard let cached = try? Circuit.load(path), cached.model == model.fingerprint else {

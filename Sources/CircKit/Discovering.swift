@@ -37,7 +37,7 @@ enum Discovering {
         if args["max_temp"] != .null {
             options.maxTemperature = try setting(args, "max_temp", "finite and at least 1 (the temperature rises from 1 to it)") { $0 >= 1 }
         }
-        let ablation = try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "discover")
+        let ablation = try DiscoveryOptions.Ablation.named(args["ablation"] == .null ? "mean" : try args.string("ablation"), in: "discover")
         options.ablation = level == .weight ? .zero : ablation
         let requested = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
         let n = args["n"] == .null ? min(requested, data.count) : Warnings.clamp(requested, to: data.count, "discover", what: data.description)

@@ -22,12 +22,18 @@ enum TracrDiscovering {
     /// temperature 1 that scales every kept unit by sigmoid(1) = 0.73, which swap_first_last's
     /// compiled MLPs do not survive (from 1, cs and auto kept 0 and 4 of its 27 minimal units; from 2, all 27).
     static let autoWarmStart: Float = 2
+    /// Part of the cache key: raised when a change here finds other circuits, so cached ones are found again.
+    static let version = 1
 
     static func run(_ model: TracrModelValue, _ args: Arguments, _ context: CallContext) throws -> Value {
         let start = Date()
         let methodName = args["method"] == .null ? DiscoveryMethod.cs.rawValue : try args.string("method")
         let method = try Discovering.namedMethod(methodName, in: "discover")
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
+        if args["ablation"] != .null, try args.string("ablation") != "zero" {
+            throw RuntimeError("discover: a tracr model's circuits ablate to zero (ablation=\"zero\"), got ablation=\"\(try args.string("ablation"))\"")
+        }
+        guard args["steps"] == .null else { throw RuntimeError("discover: steps= does not apply to a tracr model: each epoch takes every batch of its data") }
         var options = paperOptions
         // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept
         // instead when the refined circuit agrees with the model less often).
@@ -44,6 +50,14 @@ enum TracrDiscovering {
         let all = try Training.samples(args["task"], split: .train, limit: nil)
         let samples = args["n"] == .null ? all : Array(all.prefix(Warnings.clamp(try args.integer("n", min: 1), to: all.count, "discover", what: "the data")))
         let name = dataName(args["task"])
+        var parameters = ["method": method.rawValue, "epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
+                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": "zero", "level": "node",
+                          "n": String(samples.count), "batch": String(options.batchSize), "seed": String(options.seed),
+                          "data": "dataset \(DatasetValue.contentHash(samples)) of \(samples.count) samples", "tracr_discovery_version": String(version)]
+        if method != .cs { parameters["target"] = "\(target)" }
+        let useCache = args["cache"] == .bool(true)
+        let cachePath = CircuitCache.path(model: model.fingerprint, task: name, parameters: parameters)
+        if useCache, let cachePath, let cached = CircuitCache.read(cachePath, model: model, task: name) { return .native(CircuitValue(cached, model: model)) }
         let data = TracrData(model.model, sequences: try TracrRuns.encode(samples, model: model, "discover").sequences, batchSize: options.batchSize)
         var curve: [DiscoveryEpoch] = []
         let masks: NodeMasks, unitScores: [Double]
@@ -71,14 +85,11 @@ enum TracrDiscovering {
         let kept = masks.logits.map { $0 > 0 }
         let (agreement, faithfulness) = data.agreement(data.masks(keeping: kept))
         let seconds = Date().timeIntervalSince(start)
-        var parameters = ["method": method.rawValue, "epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
-                          "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": "zero", "level": "node",
-                          "n": String(samples.count), "batch": String(options.batchSize), "seed": String(options.seed),
-                          "agreement": "\(agreement)", "faithfulness": "\(faithfulness)", "seconds": String(format: "%.2f", seconds),
-                          unitScoresKey: unitScores.map { "\($0)" }.joined(separator: " ")]
-        if method != .cs { parameters["target"] = "\(target)" }
+        parameters.merge(["agreement": "\(agreement)", "faithfulness": "\(faithfulness)", "seconds": String(format: "%.2f", seconds),
+                          unitScoresKey: unitScores.map { "\($0)" }.joined(separator: " ")]) { $1 }
         let circuit = model.circuit(kept: kept, task: name, parameters: parameters, curve: curve)
         ProgressBar.say("discover \(name) (\(method.rawValue)): \(circuit.keptCount)/\(kept.count) units kept, agreement \(formatNumber(agreement)), faithfulness \(String(format: "%.4f", faithfulness)), \(String(format: "%.1f", seconds)) s")
+        if useCache, let cachePath { CircuitCache.write(circuit, to: cachePath) }
         return .native(CircuitValue(circuit, model: model))
     }
 

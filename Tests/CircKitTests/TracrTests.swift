@@ -178,7 +178,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
           compiled = truth(m)
           minimal = truth(m, data, kind="minimal")
           for method in ["cs", "attribution"] {
-            c = discover(m, data, method=method)
+            c = discover(m, data, method=method, cache=false)
             s = score(c, compiled, minimal)
             print(task, method, s.precision, s.recall, s.units, roc(c, minimal).auc, eval(c, data).accuracy)
           }
@@ -203,6 +203,10 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         #expect(circ(m + "truth(m, kind=\"minimal\")").error?.message.contains("needs data") == true)
         #expect(circ(m + "eval(m, \"\(root)/Tests/Fixtures/tracr/data/copy.tsv\", ablation=\"mean\")").error?.message.contains("zero ablation") == true)
         #expect(circ(m + "predict(m, \"1 2 3 4 1\")").error?.message.contains("at most 4") == true)
+        let data = "\"\(root)/Tests/Fixtures/tracr/data/copy.tsv\""
+        #expect(circ(m + "discover(m, \(data), ablation=\"mean\", cache=false)").error?.message
+                == "discover: a tracr model's circuits ablate to zero (ablation=\"zero\"), got ablation=\"mean\"")
+        #expect(circ(m + "discover(m, \(data), steps=2, cache=false)").error?.message.contains("steps= does not apply to a tracr model") == true)
         let other = "e = model(\"\(root)/Tests/Fixtures/tracr/echo.safetensors\")\n"
         #expect(circ(m + other + "score(truth(m), truth(e), truth(e))").error?.message.contains("different models") == true)
         // A builtin for encoder–decoders names the model it was given.
