@@ -82,6 +82,25 @@ private let doubling = """
         #expect(table.output == "{index: 3, x: 4, double: 8, half: 2}")
     }
 
+    /// A sweep over discovery methods on a Tracr model, each cell scored against the ground truth.
+    @Test func cellsDiscoverOnTracrModels() throws {
+        let scratch = try SweepScratch("""
+            m = model("\(root)/Tests/Fixtures/tracr/reverse.safetensors")
+            data = "\(root)/Tests/Fixtures/tracr/data/reverse.tsv"
+            c = discover(m, data, method=cell.method, cache=false)
+            s = score(c, truth(m), truth(m, data, kind="minimal"))
+            result({units: s.units, precision: s.precision, recall: s.recall})
+            """)
+        let run = try scratch.sweep(["--grid", "method=cs,attribution,auto", "--jobs", "2"])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(scratch.text(scratch.out + "/results.jsonl") == """
+            {"index": 0, "method": "cs", "units": 13, "precision": 1, "recall": 1}
+            {"index": 1, "method": "attribution", "units": 13, "precision": 1, "recall": 1}
+            {"index": 2, "method": "auto", "units": 13, "precision": 1, "recall": 1}
+
+            """)
+    }
+
     @Test func aStoppedSweepResumesWithOnlyItsUnfinishedCells() throws {
         // Cell 1 spins while its gate file is empty: it is still running when the sweep is stopped,
         // and finishes at once on resume, once the gate holds text.
