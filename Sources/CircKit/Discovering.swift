@@ -69,7 +69,7 @@ enum Discovering {
             for warning in CircuitValue.warnings(of: cached) { Warnings.emit("discover \(taskName)", warning) }
             return .native(CircuitValue(cached, model: model))
         }
-        if let path = model.path { parameters["model_path"] = path }
+        if let path = model.absolutePath { parameters["model_path"] = path }
         let examples = try Training.encode(data.training(n), model: model)
         let run: DiscoveryRun = switch (level, method) {
         case (.weight, _): .weights(batch: options.batchSize)

@@ -35,7 +35,7 @@ enum HandBuiltCircuit {
             }
         }
         return Circuit(model: model.fingerprint, names: names, sizes: layout.units, kept: kept, level: heads ? .head : .node, ablation: .mean, task: name,
-                       parameters: model.path.map { ["model_path": $0] } ?? [:])
+                       parameters: model.absolutePath.map { ["model_path": $0] } ?? [:])
     }
 
     /// Whether the circuit is head level: as `level` says, or when nil, whether the spec names a head.

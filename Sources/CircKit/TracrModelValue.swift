@@ -8,6 +8,14 @@ import Transformer
 public protocol CircuitModel: NativeObject {
     /// A short hash of the configuration and weights; circuits name their model by it.
     var fingerprint: String { get }
+    /// The file the model was loaded from or saved to, as given; nil for a model only in memory.
+    var path: String? { get }
+}
+
+extension CircuitModel {
+    /// `path` made absolute against the working directory: the model file circuits record
+    /// (`model_path`), so that `load` finds it from any folder.
+    var absolutePath: String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
 }
 
 extension ModelValue: CircuitModel {}
@@ -48,7 +56,7 @@ public final class TracrModelValue: CircuitModel {
     func circuit(kept: [Bool], task: String, parameters: [String: String] = [:], curve: [DiscoveryEpoch] = []) -> Circuit {
         let config = model.config
         var parameters = parameters
-        if let path { parameters["model_path"] = path }
+        if let path = absolutePath { parameters["model_path"] = path }
         return Circuit(model: fingerprint, names: config.blockNames, sizes: config.blockNames.map { _ in config.width }, kept: kept,
                        ablation: .zero, task: task, parameters: parameters, curve: curve)
     }

@@ -18,10 +18,12 @@ private func runCirc(_ arguments: [String], input: String? = nil) throws -> (sta
 }
 
 /// Runs a program with arguments and optional standard input; returns status, stdout and stderr.
-func runProgram(_ path: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+func runProgram(_ path: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:],
+                directory: String? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let (out, err, stdin) = (Pipe(), Pipe(), Pipe())
     process.standardOutput = out

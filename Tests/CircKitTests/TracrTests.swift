@@ -198,6 +198,22 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         """)
     }
 
+    /// A circuit records its model file's absolute path, so `load` finds the model from another
+    /// folder than the one the model was loaded from by a relative path.
+    @Test func aCircuitFindsItsModelFromAnotherFolder() throws {
+        let folder = NSTemporaryDirectory() + "circ-model-path-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder + "/a", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: root + "/Tests/Fixtures/tracr/reverse.safetensors", toPath: folder + "/a/m.safetensors")
+        let data = root + "/Tests/Fixtures/tracr/data/reverse.tsv"
+        let found = try runProgram(circExecutable, ["-e", "save(discover(model(\"m.safetensors\"), \"\(data)\", method=\"attribution\", cache=false), \"../c.safetensors\")"],
+                                   directory: folder + "/a")
+        #expect(found.status == 0, "\(found.err)")
+        let loaded = try runProgram(circExecutable, ["-e", "c = load(\"c.safetensors\")\nprint(len(c.units), eval(c, \"\(data)\").accuracy)"], directory: folder)
+        #expect(loaded.status == 0, "\(loaded.err)")
+        #expect(loaded.out == "13 1\n")
+    }
+
     @Test func misuseFailsWithAClearError() {
         let m = "m = model(\"\(root)/Tests/Fixtures/tracr/copy.safetensors\")\n"
         #expect(circ(m + "truth(m, kind=\"minimal\")").error?.message.contains("needs data") == true)
