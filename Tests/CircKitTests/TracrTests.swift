@@ -21,11 +21,27 @@ let numpyPython: String? = {
 let tracrTasks = ["copy", "echo", "reverse", "swap_first_last"]
 
 /// A converted Tracr fixture, loaded.
-func tracrFixture(_ task: String) throws -> StoredTracrModel {
-    guard case .tracr(let stored) = try Checkpoint.loadAnyFamily(root + "/Tests/Fixtures/tracr/\(task).safetensors") else {
-        throw CheckpointError(path: task, problem: "not a tracr model")
-    }
+func tracrFixture(_ task: String) throws -> StoredTracrModel { try tracrModel(at: root + "/Tests/Fixtures/tracr/\(task).safetensors") }
+
+/// The Tracr model file at `path`, loaded.
+func tracrModel(at path: String) throws -> StoredTracrModel {
+    guard case .tracr(let stored) = try Checkpoint.loadAnyFamily(path) else { throw CheckpointError(path: path, problem: "not a tracr model") }
     return stored
+}
+
+/// A copy of a fixture (in a temporary file) whose config turns on the parameter-free layer norm
+/// before each block and the output, and causal attention: none of the paper's files uses them.
+func tracrVariantWithLayerNormAndCausalAttention(_ task: String) throws -> String {
+    var bytes = try Data(contentsOf: URL(fileURLWithPath: root + "/Tests/Fixtures/tracr/\(task).safetensors"))
+    // The header is JSON holding the config as a JSON string; "true " keeps its length.
+    for key in ["layer_norm", "causal"] {
+        let old = Data("\\\"\(key)\\\": false".utf8), new = Data("\\\"\(key)\\\": true ".utf8)
+        guard let range = bytes.range(of: old) else { throw CheckpointError(path: task, problem: "no \(key) in its config") }
+        bytes.replaceSubrange(range, with: new)
+    }
+    let path = NSTemporaryDirectory() + "circ-tracr-\(task)-norm-causal-\(UUID().uuidString).safetensors"
+    try bytes.write(to: URL(fileURLWithPath: path))
+    return path
 }
 
 /// A fixture's data rows: inputs (BOS first, ids; a token the vocabulary lacks read as pad) and targets.
@@ -50,9 +66,26 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
     @Test(.enabled(if: numpyPython != nil, "NumPy is not importable by python3 and could not be installed in a venv, so the NumPy reference cannot run"),
           arguments: tracrTasks)
     func logitsEqualTheNumPyForward(task: String) throws {
-        let stored = try tracrFixture(task)
+        try expectLogitsEqualNumPy(root + "/Tests/Fixtures/tracr/\(task).safetensors", task: task)
+    }
+
+    @Test(.enabled(if: numpyPython != nil, "NumPy is not importable by python3 and could not be installed in a venv, so the NumPy reference cannot run"))
+    func layerNormAndCausalAttentionEqualTheNumPyForward() throws {
+        let path = try tracrVariantWithLayerNormAndCausalAttention("reverse")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try expectLogitsEqualNumPy(path, task: "reverse")
+        // The variant really computes something else than the file it came from.
+        let (plain, normed) = (try tracrFixture("reverse"), try tracrModel(at: path))
+        #expect(normed.model.config.layerNorm && normed.model.config.causal)
+        let ids = try tracrRows(plain, "reverse").prefix(4).map(\.ids)
+        #expect(logits(plain.model, ids) != logits(normed.model, ids))
+    }
+
+    /// Expects circ's logits of the model file at `path` on the rows of `task`'s data within 1e-5 of the NumPy forward's.
+    private func expectLogitsEqualNumPy(_ path: String, task: String) throws {
+        let stored = try tracrModel(at: path)
         let rows = try tracrRows(stored, task)
-        let result = try runProgram(numpyPython!, [root + "/scripts/tracr_reference.py", root + "/Tests/Fixtures/tracr/\(task).safetensors"] + rows.map(\.source))
+        let result = try runProgram(numpyPython!, [root + "/scripts/tracr_reference.py", path] + rows.map(\.source))
         #expect(result.status == 0, "\(result.err)")
         struct Row: Decodable { let ids: [Int32]; let logits: [[Double]] }
         let reference = try JSONDecoder().decode([Row].self, from: Data(result.out.utf8))
@@ -62,7 +95,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         for (row, expected) in zip(ours, reference) {
             for (a, b) in zip(row, expected.logits.flatMap { $0 }) { largest = max(largest, abs(Double(a) - b)) }
         }
-        #expect(largest <= 1e-5, "\(task): largest difference \(largest)")
+        #expect(largest <= 1e-5, "\(path): largest difference \(largest)")
     }
 
     @Test func evalGivesThePapersAccuracies() {
