@@ -63,30 +63,16 @@ public struct InputTrace: TracedPass {
     public let decoderInputs: [Int32]
     /// The token expected at each target position (EOS last).
     public let expected: [Int32]
-    /// Each attention block's weights, one matrix (queries × keys) per head, in model order.
-    public let attention: [BlockReading]
-    /// Each attention and feed-forward block's output (positions × units) as it entered the residual
-    /// stream (after its node mask, when masks are given), in model order.
-    public let blockOutputs: [BlockReading]
-    /// The residual stream (positions × units) after each block, in model order.
-    public let residuals: [BlockReading]
-    /// Output distributions, target positions × vocabulary.
-    public let probabilities: [Float]
-    /// Target vocabulary size.
-    public let vocabulary: Int
+    /// What the pass saw, scored at the target positions.
+    public let readings: PassReadings
 
     /// Runs `source` (ids without EOS) teacher-forced on `target` (ids without SOS or EOS).
     public init(model: TransformerModel, source: [Int32], target: [Int32], masks: BlockMasks?) {
         let batch = Batch(sources: [source], targets: [target])
         var random = SeededRandom(seed: 0)
         let pass = model.forward(batch, masks: masks, random: &random)
-        let d = model.config.width, v = model.config.targetVocabulary
-        (self.source, decoderInputs, expected, vocabulary) = (batch.sources, batch.decoderInputs, batch.decoderTargets, v)
-        attention = BlockReading.attention(pass.attentionWeights)
-        blockOutputs = BlockReading.values(pass.blockOutputs, width: d)
-        residuals = BlockReading.values(pass.residualStreams, width: d)
-        var probabilities = [Float](repeating: 0, count: batch.targetLength * v)
-        CrossEntropy.softmax(&probabilities, pass.logits, rows: batch.targetLength, classes: v)
-        self.probabilities = probabilities
+        (self.source, decoderInputs, expected) = (batch.sources, batch.decoderInputs, batch.decoderTargets)
+        readings = PassReadings(attention: pass.attentionWeights, blockOutputs: pass.blockOutputs, residuals: pass.residualStreams, width: model.config.width,
+                                logits: pass.logits, scored: batch.targetLength, vocabulary: model.config.targetVocabulary)
     }
 }

@@ -26,32 +26,17 @@ public struct TracrInputTrace: TracedPass {
     public let ids: [Int32]
     /// The output expected at each position after BOS.
     public let expected: [Int32]
-    /// Each attention block's weights, one matrix (positions × positions, BOS included) per head, in model order.
-    public let attention: [BlockReading]
-    /// Each attention and MLP block's output (positions × d) as it entered the residual stream (after its masks), in model order.
-    public let blockOutputs: [BlockReading]
-    /// The residual stream (positions × d) after each block, in model order.
-    public let residuals: [BlockReading]
-    /// Output distributions at the positions after BOS × vocabulary.
-    public let probabilities: [Float]
-    /// Output vocabulary size.
-    public let vocabulary: Int
+    /// What the pass saw: attention over every position (BOS's included), block outputs and residuals
+    /// (positions × d), distributions at the positions after BOS.
+    public let readings: PassReadings
 
     /// Runs `ids` (BOS first), scored against `target` (one output per position after BOS), else
     /// against its own most likely output at each (ties: the lower id).
     public init(model: TracrModel, ids: [Int32], target: [Int32]?, masks: BlockMasks?) {
-        let pass = model.forward(TracrBatch([ids]), masks: masks)
-        let d = model.config.width, v = model.config.outputVocabulary, scored = ids.count - 1
-        (self.ids, vocabulary) = (ids, v)
-        attention = BlockReading.attention(pass.attentionWeights)
-        blockOutputs = BlockReading.values(pass.blockOutputs, width: d)
-        residuals = BlockReading.values(pass.residualStreams, width: d)
-        var probabilities = [Float](repeating: 0, count: scored * v)
-        CrossEntropy.softmax(&probabilities, pass.logits + v, rows: scored, classes: v)
-        self.probabilities = probabilities
-        expected = target ?? (0..<scored).map { p in
-            let row = probabilities[(p * v)..<((p + 1) * v)]
-            return Int32(row.indices.max { row[$0] < row[$1] || (row[$0] == row[$1] && $0 > $1) }! - p * v)
-        }
+        let pass = model.forward(TracrBatch([ids]), masks: masks), v = model.config.outputVocabulary
+        let readings = PassReadings(attention: pass.attentionWeights, blockOutputs: pass.blockOutputs, residuals: pass.residualStreams,
+                                    width: model.config.width, logits: pass.logits + v, scored: ids.count - 1, vocabulary: v)
+        (self.ids, self.readings) = (ids, readings)
+        expected = target ?? (0..<(ids.count - 1)).map { readings.top(1, at: $0)[0].token }
     }
 }
