@@ -78,7 +78,7 @@ enum Patching {
         let batch = runs.clean.batch, tokens = model.targetVocabulary.tokens, sources = model.sourceVocabulary.tokens
         let columns = positions ? (0..<batch.sourceLength).map { "src \($0) \(sources[Int(batch.sources[$0])])" }
             + (0..<batch.targetLength).map { "tgt \($0) \(tokens[Int(batch.decoderInputs[$0])])" } : ["all positions"]
-        return matrix(runs, denoising: runs.denoising, rows: runs.scan(heads: heads, positions: positions), columns: columns)
+        return matrix(runs, rows: runs.scan(heads: heads, positions: positions), columns: columns)
     }
 
     /// Whether patch_scan's `level=` is "head" (else "block"), or an error naming it.
@@ -89,11 +89,11 @@ enum Patching {
     }
 
     /// The matrix of a scan's effects, units × `columns`; a warning when every effect is undefined.
-    static func matrix(_ runs: some PatchingRuns, denoising: Bool, rows: [(name: String, effects: [Double])], columns: [String]) -> Value {
+    static func matrix(_ runs: some PatchingRuns, rows: [(name: String, effects: [Double])], columns: [String]) -> Value {
         if runs.cleanScore == runs.corruptedScore {
             Warnings.emit("patch_scan", "clean and corrupted give the clean target the same log-probability: every effect is undefined (–)")
         }
-        return .native(MatrixValue(title: "patch_scan (\(denoising ? "denoising" : "noising")): effect on log p(clean target), (patched − corrupted) / (clean − corrupted)",
+        return .native(MatrixValue(title: "patch_scan (\(runs.denoising ? "denoising" : "noising")): effect on log p(clean target), (patched − corrupted) / (clean − corrupted)",
                                    rows: rows.map(\.name), columns: columns, values: rows.map(\.effects)))
     }
 }

@@ -31,6 +31,6 @@ enum TracrPatching {
         let (heads, positions) = (try Patching.isHeadLevel(args), args["positions"] == .bool(true))
         let tokens = model.stored.sourceVocabulary
         let columns = positions ? clean.enumerated().map { "pos \($0) \(tokens[Int($1)])" } : ["all positions"]
-        return Patching.matrix(runs, denoising: runs.denoising, rows: runs.scan(heads: heads, positions: positions), columns: columns)
+        return Patching.matrix(runs, rows: runs.scan(heads: heads, positions: positions), columns: columns)
     }
 }

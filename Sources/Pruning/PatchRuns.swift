@@ -53,6 +53,8 @@ public struct PatchRuns: PatchingRuns {
 /// The runs of activation patching in either model family: a clean and a corrupted run scored by
 /// the log-probability of the clean target.
 public protocol PatchingRuns {
+    /// Whether the corrupted run receives the clean run's units (else the reverse).
+    var denoising: Bool { get }
     /// log p(clean target) under the clean run.
     var cleanScore: Double { get }
     /// log p(clean target) under the corrupted run.

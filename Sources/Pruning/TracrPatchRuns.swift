@@ -13,6 +13,7 @@ public struct TracrPatchRuns: PatchingRuns {
     public let clean: TracrPass, corrupted: TracrPass
     /// The clean target: an output index per position after BOS.
     public let target: [Int]
+    /// log p(clean target) under the clean and the corrupted run.
     public let cleanScore: Double, corruptedScore: Double
 
     /// Runs both inputs (ids, BOS first, of the same length), scored on `target`.
