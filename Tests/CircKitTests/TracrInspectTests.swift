@@ -75,12 +75,16 @@ func bitPatterns(_ trace: any TracedPass) -> [[UInt32]] {
         #expect(bitPatterns(try trace(found[3]).trace) == bitPatterns(try trace(found[2]).trace))
     }
 
-    @Test func aTracePrintsItsTokensOutputAndDifferences() {
+    @Test func aTracePrintsItsTokensOutputAndDifferencesAndWritesItsFigures() throws {
+        let folder = NSTemporaryDirectory() + "circ-tracr-trace-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let printed = circ(loading("reverse") + """
         t = trace(m, "1 2 3 4", target="4 3 1 1")
         print(t)
         print(t.tokens, t.probs[2].position, t.probs[2].expected, len(t.activation("layers.1.mlp").columns), t.residual("layers.3.mlp").rows)
-        print(trace(~truth(m), "1 2 3 4").output)
+        t.svg("\(folder)/t.svg")
+        t.csv("\(folder)/t.csv")
         """)
         #expect(printed.error == nil, "\(String(describing: printed.error))")
         #expect(printed.output.hasPrefix("""
@@ -91,6 +95,10 @@ func bitPatterns(_ trace: any TracedPass) -> [[UInt32]] {
           position 3: expected 1 (p 0.17), got 2
         ["BOS", "1", "2", "3", "4"] 3 1 37 ["BOS", "1", "2", "3", "4"]
         """), "\(printed.output)")
+        let svg = try String(contentsOfFile: folder + "/t.svg", encoding: .utf8)
+        #expect(svg.contains("trace of model 8d61c4d9: 1 2 3 4 → 4 3 2 1") && svg.contains(">layers.3.attention</text>") && svg.contains("<title>1 → 4: 1.000</title>"))
+        let csv = try String(contentsOfFile: folder + "/t.csv", encoding: .utf8)
+        #expect(csv.hasPrefix("position,token,expected,p_expected,top1,p_top1\n1,1,4,") && csv.contains("\n3,3,1,") && csv.split(separator: "\n").count == 5, "\(csv)")
     }
 
     @Test func residualLabelsNameTheUnits() {
@@ -134,7 +142,7 @@ func bitPatterns(_ trace: any TracedPass) -> [[UInt32]] {
         func error(_ line: String) -> String? { circ(loading("reverse") + "e = model(\"\(root)/Tests/Fixtures/tracr/copy.safetensors\")\n" + line).error?.message }
         #expect(error("trace(m, \"1 2 3\", target=\"3 2\")") == "trace: target \"3 2\" has 2 tokens; the input has 3 after BOS, and a tracr model outputs one at each")
         #expect(error("trace(m, \"1 2 3\", target=\"3 2 9\")") == "trace: target token 9 is no output of the model")
-        #expect(error("trace(truth(m), \"1 2 3\", means=\"data\")") == "trace: a circuit of a tracr model runs with its masked units at zero; means=\"data\" does not apply")
+        #expect(error("trace(truth(m), \"1 2 3\", means=\"data\")") == "trace: means=\"data\" does not apply to a tracr model or its circuits, whose masked units are zero")
         #expect(error("trace(m, \"1 2 3 4 1\")")?.contains("at most 4") == true)
         #expect(error("trace(m, \"1 2\").attention(\"layers.0.attention\", 1)") == "attention: head 1 is out of range: layers.0.attention has one head, 0")
         #expect(error("trace(m, \"1 2\").attention(\"layers.0.mlp\", 0)") == "attention: layers.0.mlp is not an attention block")
