@@ -10,9 +10,9 @@ struct TraceFigure {
     /// The figure of a trace.
     init(_ value: TraceValue) {
         self.value = value
-        let longest = (value.sourceTokens + value.inputTokens).map(\.count).max() ?? 1
-        label = 10 + longest * 6
-        side = max(value.inputTokens.count, value.sourceTokens.count)
+        let sides = value.tokens.sides
+        label = 10 + (sides.labels.map(\.count).max() ?? 1) * 6
+        side = sides.longest
         cell = max(8, min(18, 220 / max(1, side)))
     }
 
@@ -26,7 +26,7 @@ struct TraceFigure {
         let top = 34, chartTop = top + blocks.count * rowHeight, positions = value.expectedTokens.count
         let width = max(10 + heads * panelWidth, 80 + positions * 34), height = chartTop + 200
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"sans-serif\" font-size=\"10\">\n"
-        out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(SVG.escape("trace of \(value.label): \(value.sourceTokens.dropLast().joined(separator: " ")) → \(value.output)"))</text>\n"
+        out += "<text x=\"10\" y=\"20\" font-size=\"14\">\(SVG.escape("trace of \(value.label): \(value.tokens.inputText) → \(value.output)"))</text>\n"
         for (b, block) in blocks.enumerated() {
             out += "<text x=\"10\" y=\"\(top + b * rowHeight + 12)\" font-size=\"12\" font-weight=\"bold\">\(SVG.escape(block.name))</text>\n"
             for head in 0..<block.heads {
@@ -38,7 +38,7 @@ struct TraceFigure {
 
     /// One head's heatmap with its label and token labels, its top-left corner at (x, y).
     private func panel(_ block: String, head: Int, matrix: [[Float]], x: Int, y: Int) -> String {
-        let queries = value.positionLabels(block), keys = block.hasSuffix("cross_attention") ? value.sourceTokens : queries
+        let queries = value.tokens.queries(block), keys = value.tokens.keys(block)
         let left = x + label, gridTop = y + 16 + label
         var out = "<text x=\"\(left)\" y=\"\(y + 12)\" font-size=\"11\">head \(head)</text>\n"
         for (j, key) in keys.enumerated() {

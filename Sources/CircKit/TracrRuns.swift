@@ -41,12 +41,12 @@ enum TracrRuns {
     }
 
     /// The binary zero-ablation masks of a circuit of the model, or an error when its blocks are another model's.
-    static func masks(of circuit: Circuit, on data: TracrData, model: TracrModelValue) throws -> NodeMasks {
+    static func masks(of circuit: Circuit, model: TracrModelValue) throws -> NodeMasks {
         let config = model.model.config
         guard circuit.level == .node, circuit.names == config.blockNames, circuit.sizes.allSatisfy({ $0 == config.width }) else {
             throw RuntimeError("circuit \(circuit.task) does not have the blocks of \(model.summary)")
         }
-        return data.masks(keeping: circuit.kept)
+        return TracrData.masks(config, keeping: circuit.kept)
     }
 
     /// `{accuracy, agreement, faithfulness, kept, n}`: a sample is correct when the argmax at every
@@ -55,7 +55,7 @@ enum TracrRuns {
         if let ablation, ablation != .zero { throw RuntimeError("eval: circuits of tracr models run with zero ablation, got ablation=\"\(ablation.rawValue)\"") }
         let (sequences, targets) = try encode(samples, model: target.model, "eval")
         let data = TracrData(target.model.model, sequences: sequences)
-        let masks = try target.circuit.map { try self.masks(of: $0, on: data, model: target.model) }
+        let masks = try target.circuit.map { try self.masks(of: $0, model: target.model) }
         let outputs = data.predictions(masks: masks).map { Array($0.dropFirst()) }
         let correct = zip(outputs, targets).map(isCorrect)
         let (agreement, faithfulness) = masks.map { data.agreement($0) } ?? (1, 1)
@@ -71,6 +71,19 @@ enum TracrRuns {
         return .record(Record(fields))
     }
 
+    /// The output indices of a target given for an input of `positions` tokens after BOS, or an error
+    /// naming what does not fit: a count other than one output per position, a token no output is.
+    static func givenTarget(_ text: String, model: TracrModelValue, positions: Int, _ function: String) throws -> [Int] {
+        let tokens = text.split(separator: " "), outputs = model.encodeTarget(text)
+        guard outputs.count == positions else {
+            throw RuntimeError("\(function): target \"\(text)\" has \(outputs.count) token\(outputs.count == 1 ? "" : "s"); the input has \(positions) after BOS, and a tracr model outputs one at each")
+        }
+        if let unknown = zip(tokens, outputs).first(where: { $1 < 0 })?.0 {
+            throw RuntimeError("\(function): target token \(unknown) is no output of the model", hint: "its outputs: " + model.stored.targetVocabulary.joined(separator: " "))
+        }
+        return outputs
+    }
+
     /// Whether the outputs after BOS are the target's: every position decided (no tie) and right.
     static func isCorrect(_ outputs: [Int], _ target: [Int]) -> Bool { outputs == target && !target.contains { $0 < 0 } }
 
@@ -78,7 +91,7 @@ enum TracrRuns {
     static func predict(_ target: (model: TracrModelValue, circuit: Circuit?), source: String) throws -> String {
         let (sequences, _) = try encode([Sample(source: source, target: "")], model: target.model, "predict")
         let data = TracrData(target.model.model, sequences: sequences)
-        let masks = try target.circuit.map { try self.masks(of: $0, on: data, model: target.model) }
+        let masks = try target.circuit.map { try self.masks(of: $0, model: target.model) }
         return target.model.decodeTarget(Array(data.predictions(masks: masks)[0].dropFirst()))
     }
 }

@@ -5,26 +5,43 @@ import Transformer
 /// of the same shapes (the donor). A unit is what a circuit of the layout keeps: a block output's
 /// unit (node level) or an attention head's slice of its context and a whole feed-forward output
 /// (head level). Optionally only at some positions (encoder rows for encoder blocks, decoder rows
-/// for decoder blocks). Patched values do not depend on the receiver's, so backward zeroes their gradient.
+/// for decoder blocks; any of a Tracr model's positions). Patched values do not depend on the
+/// receiver's, so backward zeroes their gradient.
 public final class ActivationPatch: BlockMasks {
     /// Per site (block output or `<block>.context`): which of its columns are patched, and at which rows.
     private struct Site { let columns: [Bool]; let rows: [Bool]?; let values: UnsafeMutablePointer<Float> }
     private var sites: [String: Site] = [:]
     /// The donor pass, held so that the values it owns stay valid.
-    private let donor: ForwardPass
+    private let donor: AnyObject
+
+    /// Patches the units `kept` marks (one flag per unit of `layout`) with the donor pass's `values`
+    /// (by site name), at the rows `rows(b)` flags of block b (nil: all).
+    init(layout: UnitLayout, kept: [Bool], donor: AnyObject, values: [(name: String, values: UnsafeMutablePointer<Float>, rows: Int)], rows: (Int) -> [Bool]?) {
+        self.donor = donor
+        let values = Dictionary(uniqueKeysWithValues: values.map { ($0.name, $0.values) })
+        for b in layout.names.indices {
+            let columns = (0..<layout.siteWidth(b)).map { kept[layout.unit(block: b, column: $0)] }
+            guard columns.contains(true), let site = values[layout.site(b)] else { continue }
+            sites[layout.site(b)] = Site(columns: columns, rows: rows(b), values: site)
+        }
+    }
 
     /// Patches the units `kept` marks (one flag per unit of `layout`) with the donor's values;
     /// `positions`, when given, limits each block to those rows of its side (source or target).
-    public init(layout: UnitLayout, kept: [Bool], donor: ForwardPass, positions: (source: Set<Int>, target: Set<Int>)? = nil) {
-        self.donor = donor
-        let values = Dictionary(uniqueKeysWithValues: (donor.blockOutputs + donor.attentionContexts).map { ($0.name, $0.values) })
+    public convenience init(layout: UnitLayout, kept: [Bool], donor: ForwardPass, positions: (source: Set<Int>, target: Set<Int>)? = nil) {
         let batch = donor.batch
-        for b in layout.names.indices {
-            let columns = (0..<layout.width).map { kept[layout.unit(block: b, column: $0)] }
-            guard columns.contains(true), let site = values[layout.site(b)] else { continue }
+        self.init(layout: layout, kept: kept, donor: donor, values: donor.blockOutputs + donor.attentionContexts) { b in
             let encoder = layout.names[b].hasPrefix("encoder"), length = encoder ? batch.sourceLength : batch.targetLength
-            let rows = positions.map { chosen in (0..<(batch.size * length)).map { (encoder ? chosen.source : chosen.target).contains($0 % length) } }
-            sites[layout.site(b)] = Site(columns: columns, rows: rows, values: site)
+            return positions.map { chosen in (0..<(batch.size * length)).map { (encoder ? chosen.source : chosen.target).contains($0 % length) } }
+        }
+    }
+
+    /// Patches the units `kept` marks (one flag per unit of `layout`) with a Tracr donor pass's values,
+    /// at the positions given (nil: all).
+    public convenience init(layout: UnitLayout, kept: [Bool], tracrDonor donor: TracrPass, positions: Set<Int>?) {
+        let batch = donor.batch
+        self.init(layout: layout, kept: kept, donor: donor, values: donor.blockOutputs + donor.attentionContexts) { _ in
+            positions.map { chosen in (0..<batch.rows).map { chosen.contains($0 % batch.length) } }
         }
     }
 
@@ -49,13 +66,17 @@ public final class ActivationPatch: BlockMasks {
         let batch = pass.batch
         var total = 0.0
         for (row, target) in batch.decoderTargets.enumerated().prefix(batch.targetLength) where target != 0 {
-            let logits = pass.logits + row * v
-            var largest = logits[0]
-            for j in 1..<v { largest = max(largest, logits[j]) }
-            var sum = 0.0
-            for j in 0..<v { sum += exp(Double(logits[j] - largest)) }
-            total += Double(logits[Int(target)] - largest) - log(sum)
+            total += logProbability(of: Int(target), in: pass.logits + row * v, classes: v)
         }
         return total
+    }
+
+    /// log softmax(logits)[token] of one row of logits, in doubles.
+    static func logProbability(of token: Int, in logits: UnsafePointer<Float>, classes v: Int) -> Double {
+        var largest = logits[0]
+        for j in 1..<v { largest = max(largest, logits[j]) }
+        var sum = 0.0
+        for j in 0..<v { sum += exp(Double(logits[j] - largest)) }
+        return Double(logits[token] - largest) - log(sum)
     }
 }

@@ -4,7 +4,7 @@ import Transformer
 /// The runs of activation patching: a clean and a corrupted source, both teacher-forced on the
 /// clean target, scored by the log-probability of that target, and runs with chosen units of one
 /// (the receiver: corrupted when denoising, clean when noising) taken from the other.
-public struct PatchRuns {
+public struct PatchRuns: PatchingRuns {
     /// The model patched.
     public let model: TransformerModel
     /// Whether the corrupted run receives the clean run's units (else the reverse).
@@ -34,18 +34,12 @@ public struct PatchRuns {
         return ActivationPatch.logProbability(pass, classes: model.config.targetVocabulary)
     }
 
-    /// (patched − corrupted) / (clean − corrupted); NaN when clean and corrupted score the same.
-    public func effect(_ patched: Double) -> Double { cleanScore == corruptedScore ? .nan : (patched - corruptedScore) / (cleanScore - corruptedScore) }
-
     /// Each unit patched alone: each head and feed-forward block (`heads`) or each block, by name, with
     /// its effect at each source position then each decoder position (`positions`; NaN on the other
     /// side from the unit's), or at all positions at once.
     public func scan(heads: Bool, positions: Bool) -> [(name: String, effects: [Double])] {
         let layout = UnitLayout(config: model.config, heads: heads), batch = clean.batch
-        let groups: [(name: String, units: Range<Int>)] = heads
-            ? (0..<layout.count).map { (layout.name(ofUnit: $0), $0..<($0 + 1)) }
-            : layout.names.indices.map { (layout.names[$0], layout.offsets[$0]..<(layout.offsets[$0] + layout.units[$0])) }
-        return groups.map { name, units in
+        return layout.scanGroups.map { name, units in
             let kept = (0..<layout.count).map(units.contains)
             guard positions else { return (name, [effect(patched(layout, kept: kept))]) }
             let encoder = name.hasPrefix("encoder")
@@ -54,4 +48,20 @@ public struct PatchRuns {
             return (name, source + target)
         }
     }
+}
+
+/// The runs of activation patching in either model family: a clean and a corrupted run scored by
+/// the log-probability of the clean target.
+public protocol PatchingRuns {
+    /// Whether the corrupted run receives the clean run's units (else the reverse).
+    var denoising: Bool { get }
+    /// log p(clean target) under the clean run.
+    var cleanScore: Double { get }
+    /// log p(clean target) under the corrupted run.
+    var corruptedScore: Double { get }
+}
+
+extension PatchingRuns {
+    /// (patched − corrupted) / (clean − corrupted); NaN when clean and corrupted score the same.
+    public func effect(_ patched: Double) -> Double { cleanScore == corruptedScore ? .nan : (patched - corruptedScore) / (cleanScore - corruptedScore) }
 }

@@ -91,8 +91,11 @@ public final class TracrData {
     }
 
     /// Binary masks of the model's blocks keeping the units flagged in `kept`, ablating the others to zero.
-    public func masks(keeping kept: [Bool]) -> NodeMasks {
-        let masks = NodeMasks(names: model.config.blockNames, width: model.config.width, initial: -1)
+    public func masks(keeping kept: [Bool]) -> NodeMasks { Self.masks(model.config, keeping: kept) }
+
+    /// Binary masks of the blocks of a model of `config` keeping the units flagged in `kept`, ablating the others to zero.
+    public static func masks(_ config: TracrConfig, keeping kept: [Bool]) -> NodeMasks {
+        let masks = NodeMasks(names: config.blockNames, width: config.width, initial: -1)
         masks.isBinary = true
         masks.logits = kept.map { $0 ? 1 : -1 }
         return masks

@@ -81,14 +81,10 @@ public final class TracrModel: @unchecked Sendable {
         LayerNorm.backward(dx: dx, dgamma: nil, dbeta: nil, dy: dNormed, x: state.input, mean: mean, rstd: rstd, gamma: unitScale, rows: rows, width: d)
     }
 
-    private func attentionShape(_ batch: TracrBatch) -> Attention.Shape {
-        Attention.Shape(batch: batch.size, queries: batch.length, keys: batch.length, width: config.attentionWidth, heads: config.heads)
-    }
-
     private func attentionForward(_ pass: TracrPass, layer i: Int, input x: UnsafeMutablePointer<Float>) -> TracrAttentionState {
         let p = "layers.\(i).attention", rows = pass.batch.rows, a = config.attentionWidth, arena = pass.arena
         let normed = norm(pass, x)
-        let shape = attentionShape(pass.batch)
+        let shape = pass.attentionShape
         let state = TracrAttentionState(name: p, norm: normed, q: arena.uninitialized(rows * a), k: arena.uninitialized(rows * a),
                                         v: arena.uninitialized(rows * a), probs: arena.uninitialized(shape.batch * shape.heads * shape.queries * shape.keys),
                                         context: arena.uninitialized(rows * a), block: arena.uninitialized(rows * config.width),
@@ -97,6 +93,7 @@ public final class TracrModel: @unchecked Sendable {
         linear(p + ".key", normed.output, rows: rows, into: state.k)
         linear(p + ".value", normed.output, rows: rows, into: state.v)
         Attention.forward(state.context, probs: state.probs, q: state.q, k: state.k, v: state.v, keyPadding: nil, causal: config.causal, shape: shape)
+        pass.maskContext(state)
         linear(p + ".output", state.context, rows: rows, into: state.block)
         pass.residual(x, block: state.block, name: p, into: state.output)
         return state
@@ -144,14 +141,17 @@ public final class TracrModel: @unchecked Sendable {
     }
 
     /// dx += the gradient through an attention block; with `inputGradient` false (the first layer)
-    /// it stops once the block's masks have their gradients.
+    /// it stops once the block's masks (of its output, and of its context when they cover it) have their gradients.
     private func attentionBackward(_ pass: TracrPass, _ state: TracrAttentionState, dx: UnsafeMutablePointer<Float>, inputGradient: Bool) {
         let rows = pass.batch.rows, a = config.attentionWidth, arena = pass.arena
         let dBlock = pass.blockGradient(dx, block: state.block, name: state.name)
-        guard inputGradient else { return }
-        let dContext = arena.uninitialized(rows * a), dq = arena.floats(rows * a), dk = arena.floats(rows * a), dv = arena.floats(rows * a)
+        guard inputGradient || pass.masksContext(state) else { return }
+        let dContext = arena.uninitialized(rows * a)
         linearBackward(state.name + ".output", dy: dBlock, x: state.context, dx: dContext, rows: rows, accumulate: false)
-        Attention.backward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: state.probs, q: state.q, k: state.k, v: state.v, shape: attentionShape(pass.batch))
+        pass.contextGradient(state, dContext)
+        guard inputGradient else { return }
+        let dq = arena.floats(rows * a), dk = arena.floats(rows * a), dv = arena.floats(rows * a)
+        Attention.backward(dq: dq, dk: dk, dv: dv, dout: dContext, probs: state.probs, q: state.q, k: state.k, v: state.v, shape: pass.attentionShape)
         let dNormed = arena.uninitialized(rows * config.width)
         linearBackward(state.name + ".query", dy: dq, x: state.norm.output, dx: dNormed, rows: rows, accumulate: false)
         linearBackward(state.name + ".key", dy: dk, x: state.norm.output, dx: dNormed, rows: rows, accumulate: true)

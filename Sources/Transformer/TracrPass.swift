@@ -57,7 +57,7 @@ public final class TracrPass {
     let masks: BlockMasks?
     var layers: [TracrLayerState] = []
     var finalNorm: TracrNormState?
-    /// Each masked block's output as computed, before masking, by its buffer.
+    /// Each masked block output's or context's values as computed, before masking, by its buffer.
     private var originals: [UnsafeMutablePointer<Float>: UnsafeMutablePointer<Float>] = [:]
 
     init(batch: TracrBatch, config: TracrConfig, masks: BlockMasks?) {
@@ -72,6 +72,11 @@ public final class TracrPass {
         layers.flatMap { [($0.attention.name, $0.attention.block, batch.rows), ($0.mlp.name, $0.mlp.block, batch.rows)] }
     }
 
+    /// The shape of every attention block of this pass: all positions attend to all (the causal flag aside).
+    var attentionShape: Attention.Shape {
+        Attention.Shape(batch: batch.size, queries: batch.length, keys: batch.length, width: config.attentionWidth, heads: config.heads)
+    }
+
     /// out = x + block, the block's output first rewritten by the masks (its original kept for backward).
     func residual(_ x: UnsafePointer<Float>, block: UnsafeMutablePointer<Float>, name: String, into out: UnsafeMutablePointer<Float>) {
         let n = batch.rows * config.width
@@ -82,6 +87,26 @@ public final class TracrPass {
             originals[block] = original
         }
         for i in 0..<n { out[i] = x[i] + block[i] }
+    }
+
+    /// Whether the masks rewrite an attention block's context (`<block>.context`, the heads' outputs side by side).
+    func masksContext(_ state: TracrAttentionState) -> Bool { masks?.covers(state.name + ".context") ?? false }
+
+    /// Rewrites an attention block's context through the masks when they cover it, before the
+    /// output projection reads it (the context as computed kept for backward).
+    func maskContext(_ state: TracrAttentionState) {
+        guard let masks, masksContext(state) else { return }
+        let n = batch.rows * config.attentionWidth
+        let original = arena.uninitialized(n)
+        original.update(from: state.context, count: n)
+        masks.apply(state.name + ".context", output: state.context, original: original, rows: batch.rows, width: config.attentionWidth)
+        originals[state.context] = original
+    }
+
+    /// Turns the gradient of a masked context into that of the context as computed, in place, through its masks.
+    func contextGradient(_ state: TracrAttentionState, _ dContext: UnsafeMutablePointer<Float>) {
+        guard let masks, let original = originals[state.context] else { return }
+        masks.backward(state.name + ".context", dOutput: dContext, original: original, rows: batch.rows, width: config.attentionWidth)
     }
 
     /// The gradient of a block's original output from that of the residual after it (dOut), through its masks.

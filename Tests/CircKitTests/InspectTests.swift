@@ -27,21 +27,7 @@ import Transformer
     }()
 
     /// The values of a script's top-level expression statements, in order (after the setup).
-    func values(_ source: String) -> [Value] {
-        let script = Self.setup + source
-        return onLargeStack {
-            final class Sink { var values: [Value] = [] }
-            let sink = Sink()
-            let session = Session(registry: CircLibrary.registry(), stdlibDirectory: root + "/stdlib", output: { _ in })
-            do {
-                try session.loadPrelude()
-                try session.run(SourceFile(name: "t.circ", text: script), echo: { sink.values.append($0) })
-            } catch {
-                Issue.record("\(error)")
-            }
-            return sink.values
-        }
-    }
+    func values(_ source: String) -> [Value] { echoedValues(Self.setup + source) }
 
     func trace(_ value: Value) throws -> TraceValue {
         guard case .native(let object as TraceValue) = value else { throw RuntimeError("not a trace: \(value.typeName)") }
@@ -129,10 +115,7 @@ import Transformer
         trace(circuit(m, names), "copy A1 B1", target="B1 A1")
         """)
         try #require(found.count == 5)
-        func bits(_ value: Value) throws -> [[UInt32]] {
-            let t = try trace(value).trace
-            return [t.probabilities.map(\.bitPattern)] + (t.attention + t.blockOutputs + t.residuals).map { $0.values.map(\.bitPattern) }
-        }
+        func bits(_ value: Value) throws -> [[UInt32]] { bitPatterns(try trace(value).trace) }
         let model = try bits(found[0])
         #expect(try bits(found[1]) == model)
         #expect(try bits(found[2]) == model)

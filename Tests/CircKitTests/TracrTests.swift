@@ -259,6 +259,6 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         let other = "e = model(\"\(root)/Tests/Fixtures/tracr/echo.safetensors\")\n"
         #expect(circ(m + other + "score(truth(m), truth(e), truth(e))").error?.message.contains("different models") == true)
         // A builtin for encoder–decoders names the model it was given.
-        #expect(circ(m + "patch(m, \"1 2\", \"2 1\", [])").error?.message.hasPrefix("patch: argument 1 cannot be <model tracr 1x15") == true)
+        #expect(circ(m + "blocks(m)").error?.message.hasPrefix("blocks: argument 1 cannot be <model tracr 1x15") == true)
     }
 }
