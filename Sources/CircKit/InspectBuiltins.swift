@@ -12,21 +12,33 @@ enum InspectBuiltins {
                 try trace(args)
             },
             NativeFunction("blocks", [Parameter("m", .native("model"))], returns: "list",
-                           doc: "The model's blocks in order, as {name, kind, size, heads} records: kind self_attention, cross_attention or feed_forward; size the units (the model width); heads 0 for feed-forward blocks.") { args, _ in
-                let config = try args.native(0, as: ModelValue.self).model.config
-                return .list(NodeMasks.blockNames(config).map { name in
+                           doc: "The model's blocks in order, as {name, kind, size, heads} records: kind self_attention, cross_attention or feed_forward (on a tracr model attention or mlp); size the units (the model width); heads 0 for feed-forward and MLP blocks.") { args, _ in
+                let (names, width, heads): ([String], Int, Int)
+                if case .native(let tracr as TracrModelValue) = args[0] {
+                    (names, width, heads) = (tracr.model.config.blockNames, tracr.model.config.width, tracr.model.config.heads)
+                } else {
+                    let config = try args.native(0, as: ModelValue.self).model.config
+                    (names, width, heads) = (NodeMasks.blockNames(config), config.width, config.heads)
+                }
+                return .list(names.map { name in
                     let kind = String(name.split(separator: ".").last ?? "")
-                    return .record(Record([("name", .string(name)), ("kind", .string(kind)), ("size", .number(Double(config.width))),
-                                           ("heads", .number(kind == "feed_forward" ? 0 : Double(config.heads)))]))
+                    return .record(Record([("name", .string(name)), ("kind", .string(kind)), ("size", .number(Double(width))),
+                                           ("heads", .number(kind == "feed_forward" || kind == "mlp" ? 0 : Double(heads)))]))
                 })
             },
             NativeFunction("circuit", [Parameter("m", .native("model")), Parameter("spec", .list),
                                        Parameter("level", .string, default: .null, choices: ["node", "head"]),
                                        Parameter("name", .string, default: .null)], returns: "circuit",
-                           doc: "A node circuit built by hand from a list of block names (whole blocks kept) and [block, unit] pairs (single units kept); every other unit is masked. level=\"head\" (the default when the list names a head) builds a head circuit: its units are the heads (decoder.layers.1.cross_attention.head2, or [block, head]) and the feed-forward blocks, and a block name keeps all of a block's. It carries no ablation values, so it runs with mean ablation computed on the data it runs on (eval's samples; predict's and trace's input). ~circuit(m, [block]) is the model with that block knocked out; circuit(m, c.units) == c. name (default \"hand-built\") is its task field, used in labels.") { args, _ in
-                let model = try args.native(0, as: ModelValue.self)
+                           doc: "A node circuit built by hand from a list of block names (whole blocks kept) and [block, unit] pairs (single units kept); every other unit is masked. level=\"head\" (the default when the list names a head) builds a head circuit: its units are the heads (decoder.layers.1.cross_attention.head2, or [block, head]) and the feed-forward blocks, and a block name keeps all of a block's. It carries no ablation values, so it runs with mean ablation computed on the data it runs on (eval's samples; predict's and trace's input). ~circuit(m, [block]) is the model with that block knocked out; circuit(m, c.units) == c. name (default \"hand-built\") is its task field, used in labels. On a tracr model: a node circuit (blocks layers.0.attention, layers.0.mlp, …), its masked units at zero.") { args, _ in
                 let name = args["name"] == .null ? "hand-built" : try args.string("name")
-                return .native(CircuitValue(try HandBuiltCircuit.build(model, spec: try args.list(1), level: args["level"] == .null ? nil : try args.string("level"), name: name), model: model))
+                let (spec, level) = (try args.list(1), args["level"] == .null ? nil : try args.string("level"))
+                if case .native(let tracr as TracrModelValue) = args[0] {
+                    let circuit = try HandBuiltCircuit.build(tracr, spec: spec, level: level, name: name)
+                    guard circuit.level == .node else { throw RuntimeError("circuit: a tracr model's circuits are node circuits; head names are for patch's at") }
+                    return .native(CircuitValue(circuit, model: tracr))
+                }
+                let model = try args.native(0, as: ModelValue.self)
+                return .native(CircuitValue(try HandBuiltCircuit.build(model, spec: spec, level: level, name: name), model: model))
             },
             NativeFunction("patch", patchParameters(Parameter("at", .oneOf([.native("circuit"), .list]))), returns: "record",
                            doc: "Activation patching. Runs the clean and the corrupted source (same length), both teacher-forced on the clean target (target=, else the model's greedy output on clean), then the corrupted run with the units in at taken from the clean run (direction=\"denoising\"; \"noising\": the clean run with units from the corrupted one). at is a circuit (node or head level) or a list as circuit(m, spec) takes: block names (whole outputs), [block, unit] pairs, head names (a head's slice of the attention context, before the output projection). Returns {clean, corrupted, patched, effect}: the log-probability of the clean target (summed over its tokens and <eos>) under each run, and effect = (patched − corrupted) / (clean − corrupted), nil with a note when clean and corrupted score the same. Denoising every unit gives effect 1, none 0. On a tracr model the inputs are given without BOS and scored on the clean target at every position after BOS; at is a circuit of it, block names (layers.0.attention), [block, unit] pairs or head names (layers.0.attention.head1).") { args, _ in

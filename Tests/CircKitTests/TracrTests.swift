@@ -247,6 +247,17 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         #expect(loaded.out == "13 1\n")
     }
 
+    @Test func blocksAndHandBuiltCircuitsOfATracrModel() {
+        let printed = circ("""
+        m = model("\(root)/Tests/Fixtures/tracr/copy.safetensors")
+        data = "\(root)/Tests/Fixtures/tracr/data/copy.tsv"
+        for b in blocks(m) { print(b.name, b.kind, b.size, b.heads) }
+        print(circuit(m, truth(m).units) == truth(m), eval(circuit(m, ["layers.0.attention"]), data).accuracy, eval(circuit(m, ["layers.0.mlp"]), data).accuracy)
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output == "layers.0.attention attention 15 1\nlayers.0.mlp mlp 15 0\ntrue 1 0")
+    }
+
     @Test func misuseFailsWithAClearError() {
         let m = "m = model(\"\(root)/Tests/Fixtures/tracr/copy.safetensors\")\n"
         #expect(circ(m + "truth(m, kind=\"minimal\")").error?.message.contains("needs data") == true)
@@ -259,6 +270,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         let other = "e = model(\"\(root)/Tests/Fixtures/tracr/echo.safetensors\")\n"
         #expect(circ(m + other + "score(truth(m), truth(e), truth(e))").error?.message.contains("different models") == true)
         // A builtin for encoder–decoders names the model it was given.
-        #expect(circ(m + "blocks(m)").error?.message.hasPrefix("blocks: argument 1 cannot be <model tracr 1x15") == true)
+        #expect(circ(m + "circuit(m, [\"layers.0.attention.head0\"])").error?.message == "circuit: a tracr model's circuits are node circuits; head names are for patch's at")
+        #expect(circ(m + "circuit(m, [\"layers.0.atention\"])").error?.hint == "did you mean \"layers.0.attention\"?")
     }
 }
