@@ -9,7 +9,10 @@ enum CircuitRuns {
     /// with `examples` (`{src, tgt, out, correct}` per sample) when `perExample` is set.
     static func evaluate(_ target: Value, samples: [Sample], ablation: DiscoveryOptions.Ablation? = nil, means: AblationSource,
                          perExample: Bool = false, _ context: CallContext) throws -> Value {
-        if let tracr = try TracrRuns.target(target) { return try TracrRuns.evaluate(tracr, samples: samples, ablation: ablation, perExample: perExample) }
+        if let tracr = try TracrRuns.target(target) {
+            try TracrRuns.checkMeans(means, "eval")
+            return try TracrRuns.evaluate(tracr, samples: samples, ablation: ablation, perExample: perExample)
+        }
         var (model, circuit) = try modelAndCircuit(target)
         if let ablation, let original = circuit {
             guard original.level != .weight || ablation == .zero else { throw RuntimeError("eval: a weight circuit's pruned weights are zero; ablation=\"\(ablation.rawValue)\" applies to node circuits") }
@@ -52,7 +55,10 @@ enum CircuitRuns {
     /// The greedy output of a model or circuit for one source; a circuit runs with its own ablation
     /// values (`means` .discovery), or with values computed on this input and the model's own output.
     static func predict(_ target: Value, source: String, means: AblationSource) throws -> String {
-        if let tracr = try TracrRuns.target(target) { return try TracrRuns.predict(tracr, source: source) }
+        if let tracr = try TracrRuns.target(target) {
+            try TracrRuns.checkMeans(means, "predict")
+            return try TracrRuns.predict(tracr, source: source)
+        }
         let model = try modelAndCircuit(target).model
         let ids = try model.encodeSource(source)
         return model.decodeTarget(greedyOutput(model, try instance(of: target, source: ids, target: nil, means: means), source: ids))

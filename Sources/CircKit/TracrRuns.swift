@@ -5,6 +5,13 @@ import Transformer
 
 /// Running Tracr models and their circuits: evaluation records and predictions.
 enum TracrRuns {
+    /// Refuses `means="data"` from `function`: a Tracr circuit's masked units are zero, not means.
+    static func checkMeans(_ means: AblationSource, _ function: String) throws {
+        guard means == .discovery else {
+            throw RuntimeError("\(function): means=\"\(means.rawValue)\" does not apply to a tracr model or its circuits, whose masked units are zero")
+        }
+    }
+
     /// A Tracr model, or a circuit of one, with the circuit; nil for anything else.
     static func target(_ value: Value) throws -> (model: TracrModelValue, circuit: Circuit?)? {
         switch value {

@@ -7,9 +7,7 @@ import Transformer
 enum TracrTracing {
     /// The trace of one input, scored against `target=` (one output per position after BOS) or the run's own output.
     static func trace(_ target: (model: TracrModelValue, circuit: Circuit?), _ args: Arguments) throws -> Value {
-        guard try CircuitBuiltins.meansArgument(args, "trace") == .discovery else {
-            throw RuntimeError("trace: means=\"\(try args.string("means"))\" does not apply to a tracr model or its circuits, whose masked units are zero")
-        }
+        try TracrRuns.checkMeans(try CircuitBuiltins.meansArgument(args, "trace"), "trace")
         let ids = try TracrRuns.encode([Sample(source: try args.string(1), target: "")], model: target.model, "trace").sequences[0]
         let given = args["target"] == .null ? nil : try TracrRuns.givenTarget(try args.string("target"), model: target.model, positions: ids.count - 1, "trace")
         let masks = try target.circuit.map { try TracrRuns.masks(of: $0, model: target.model) }

@@ -263,6 +263,9 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         #expect(circ(m + "truth(m, kind=\"minimal\")").error?.message.contains("needs data") == true)
         #expect(circ(m + "eval(m, \"\(root)/Tests/Fixtures/tracr/data/copy.tsv\", ablation=\"mean\")").error?.message.contains("zero ablation") == true)
         #expect(circ(m + "predict(m, \"1 2 3 4 1\")").error?.message.contains("at most 4") == true)
+        #expect(circ(m + "predict(truth(m), \"1 2 3 4\", means=\"data\")").error?.message
+                == "predict: means=\"data\" does not apply to a tracr model or its circuits, whose masked units are zero")
+        #expect(circ(m + "eval(m, \"\(root)/Tests/Fixtures/tracr/data/copy.tsv\", means=\"data\")").error?.message.hasPrefix("eval: means=\"data\" does not apply") == true)
         let data = "\"\(root)/Tests/Fixtures/tracr/data/copy.tsv\""
         #expect(circ(m + "discover(m, \(data), ablation=\"mean\", cache=false)").error?.message
                 == "discover: a tracr model's circuits ablate to zero (ablation=\"zero\"), got ablation=\"mean\"")
