@@ -80,13 +80,22 @@ public final class TracrPass {
     /// out = x + block, the block's output first rewritten by the masks (its original kept for backward).
     func residual(_ x: UnsafePointer<Float>, block: UnsafeMutablePointer<Float>, name: String, into out: UnsafeMutablePointer<Float>) {
         let n = batch.rows * config.width
-        if let masks {
-            let original = arena.uninitialized(n)
-            original.update(from: block, count: n)
-            masks.apply(name, output: block, original: original, rows: batch.rows, width: config.width)
-            originals[block] = original
-        }
+        if let masks { rewrite(block, name: name, width: config.width, through: masks) }
         for i in 0..<n { out[i] = x[i] + block[i] }
+    }
+
+    /// Rewrites `values` [rows, width] through the masks of `name`, keeping the values as computed for backward.
+    private func rewrite(_ values: UnsafeMutablePointer<Float>, name: String, width: Int, through masks: BlockMasks) {
+        let original = arena.uninitialized(batch.rows * width)
+        original.update(from: values, count: batch.rows * width)
+        masks.apply(name, output: values, original: original, rows: batch.rows, width: width)
+        originals[values] = original
+    }
+
+    /// Turns the gradient of masked `values` (of `name`) into that of the values as computed, in place, through its masks.
+    private func unmask(_ gradient: UnsafeMutablePointer<Float>, of values: UnsafeMutablePointer<Float>, name: String, width: Int) {
+        guard let masks, let original = originals[values] else { return }
+        masks.backward(name, dOutput: gradient, original: original, rows: batch.rows, width: width)
     }
 
     /// Whether the masks rewrite an attention block's context (`<block>.context`, the heads' outputs side by side).
@@ -96,17 +105,12 @@ public final class TracrPass {
     /// output projection reads it (the context as computed kept for backward).
     func maskContext(_ state: TracrAttentionState) {
         guard let masks, masksContext(state) else { return }
-        let n = batch.rows * config.attentionWidth
-        let original = arena.uninitialized(n)
-        original.update(from: state.context, count: n)
-        masks.apply(state.name + ".context", output: state.context, original: original, rows: batch.rows, width: config.attentionWidth)
-        originals[state.context] = original
+        rewrite(state.context, name: state.name + ".context", width: config.attentionWidth, through: masks)
     }
 
     /// Turns the gradient of a masked context into that of the context as computed, in place, through its masks.
     func contextGradient(_ state: TracrAttentionState, _ dContext: UnsafeMutablePointer<Float>) {
-        guard let masks, let original = originals[state.context] else { return }
-        masks.backward(state.name + ".context", dOutput: dContext, original: original, rows: batch.rows, width: config.attentionWidth)
+        unmask(dContext, of: state.context, name: state.name + ".context", width: config.attentionWidth)
     }
 
     /// The gradient of a block's original output from that of the residual after it (dOut), through its masks.
@@ -114,9 +118,7 @@ public final class TracrPass {
         let n = batch.rows * config.width
         let dBlock = arena.uninitialized(n)
         dBlock.update(from: dOut, count: n)
-        if let masks, let original = originals[block] {
-            masks.backward(name, dOutput: dBlock, original: original, rows: batch.rows, width: config.width)
-        }
+        unmask(dBlock, of: block, name: name, width: config.width)
         return dBlock
     }
 }
