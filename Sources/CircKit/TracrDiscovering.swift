@@ -30,9 +30,7 @@ enum TracrDiscovering {
         let methodName = args["method"] == .null ? DiscoveryMethod.cs.rawValue : try args.string("method")
         let method = try Discovering.namedMethod(methodName, in: "discover")
         guard try args.string("level") == "node" else { throw RuntimeError("discover: tracr models have node circuits only (level=\"node\")") }
-        if args["ablation"] != .null, try args.string("ablation") != "zero" {
-            throw RuntimeError("discover: a tracr model's circuits ablate to zero (ablation=\"zero\"), got ablation=\"\(try args.string("ablation"))\"")
-        }
+        if args["ablation"] != .null { try TracrRuns.checkAblation(try DiscoveryOptions.Ablation.named(try args.string("ablation"), in: "discover"), "discover") }
         guard args["steps"] == .null else { throw RuntimeError("discover: steps= does not apply to a tracr model: each epoch takes every batch of its data") }
         var options = paperOptions
         // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept

@@ -12,6 +12,12 @@ enum TracrRuns {
         }
     }
 
+    /// Refuses an ablation other than zero from `function`: a Tracr circuit's masked units are zero.
+    static func checkAblation(_ ablation: DiscoveryOptions.Ablation?, _ function: String) throws {
+        guard let ablation, ablation != .zero else { return }
+        throw RuntimeError("\(function): circuits of tracr models run with zero ablation, got ablation=\"\(ablation.rawValue)\"")
+    }
+
     /// A Tracr model, or a circuit of one, with the circuit; nil for anything else.
     static func target(_ value: Value) throws -> (model: TracrModelValue, circuit: Circuit?)? {
         switch value {
@@ -59,7 +65,7 @@ enum TracrRuns {
     /// `{accuracy, agreement, faithfulness, kept, n}`: a sample is correct when the argmax at every
     /// position after BOS is its target; agreement and faithfulness compare a circuit with the model.
     static func evaluate(_ target: (model: TracrModelValue, circuit: Circuit?), samples: [Sample], ablation: DiscoveryOptions.Ablation?, perExample: Bool) throws -> Value {
-        if let ablation, ablation != .zero { throw RuntimeError("eval: circuits of tracr models run with zero ablation, got ablation=\"\(ablation.rawValue)\"") }
+        try checkAblation(ablation, "eval")
         let (sequences, targets) = try encode(samples, model: target.model, "eval")
         let data = TracrData(target.model.model, sequences: sequences)
         let masks = try target.circuit.map { try self.masks(of: $0, model: target.model) }

@@ -268,7 +268,7 @@ func tracrRows(_ stored: StoredTracrModel, _ task: String) throws -> [(ids: [Int
         #expect(circ(m + "eval(m, \"\(root)/Tests/Fixtures/tracr/data/copy.tsv\", means=\"data\")").error?.message.hasPrefix("eval: means=\"data\" does not apply") == true)
         let data = "\"\(root)/Tests/Fixtures/tracr/data/copy.tsv\""
         #expect(circ(m + "discover(m, \(data), ablation=\"mean\", cache=false)").error?.message
-                == "discover: a tracr model's circuits ablate to zero (ablation=\"zero\"), got ablation=\"mean\"")
+                == "discover: circuits of tracr models run with zero ablation, got ablation=\"mean\"")
         #expect(circ(m + "discover(m, \(data), steps=2, cache=false)").error?.message.contains("steps= does not apply to a tracr model") == true)
         let other = "e = model(\"\(root)/Tests/Fixtures/tracr/echo.safetensors\")\n"
         #expect(circ(m + other + "score(truth(m), truth(e), truth(e))").error?.message.contains("different models") == true)
