@@ -28,24 +28,15 @@ enum Discovering {
         }
         let method = try self.method(args, level: level)
         var options = DiscoveryOptions(method: method)
-        if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
-        if args["lr"] != .null { options.learningRate = try setting(args, "lr", "a positive finite number") { $0 > 0 } }
         options.lambda = [.node: nodeLambda, .head: headLambda, .weight: weightLambda][level] ?? nodeLambda
         options.heads = level == .head
-        if args["lambda"] != .null { options.lambda = try setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
-        if args["mask_init"] != .null { options.maskInit = try setting(args, "mask_init", "finite") { _ in true } }
-        if args["max_temp"] != .null {
-            options.maxTemperature = try setting(args, "max_temp", "finite and at least 1 (the temperature rises from 1 to it)") { $0 >= 1 }
-        }
+        try applySettings(args, to: &options)
         let ablation = try DiscoveryOptions.Ablation.named(args["ablation"] == .null ? "mean" : try args.string("ablation"), in: "discover")
         options.ablation = level == .weight ? .zero : ablation
         let requested = args["n"] == .null ? options.samples : try args.integer("n", min: 1)
         let n = args["n"] == .null ? min(requested, data.count) : Warnings.clamp(requested, to: data.count, "discover", what: data.description)
-        if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
         if args["steps"] != .null { options.stepsPerEpoch = try args.integer("steps", min: 1) }
-        options.seed = UInt64(try args.integer("seed", min: 0))
-        let target = try args.number("target")
-        guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
+        let target = try self.target(args)
         var parameters = ["method": method.rawValue, "epochs": String(options.epochs), "lr": "\(options.learningRate)", "lambda": "\(options.lambda)",
                           "mask_init": "\(options.maskInit)", "max_temp": "\(options.maxTemperature)", "ablation": options.ablation.rawValue,
                           "level": level.rawValue,
@@ -152,6 +143,27 @@ enum Discovering {
             throw RuntimeError("\(function): method must be one of \(DiscoveryMethod.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), got \"\(name)\"")
         }
         return method
+    }
+
+    /// The settings both model families take from `discover`'s arguments, over the defaults in
+    /// `options`: epochs, lr, lambda, mask_init, max_temp and batch when given, and the seed.
+    static func applySettings(_ args: Arguments, to options: inout DiscoveryOptions) throws {
+        if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
+        if args["lr"] != .null { options.learningRate = try setting(args, "lr", "a positive finite number") { $0 > 0 } }
+        if args["lambda"] != .null { options.lambda = try setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
+        if args["mask_init"] != .null { options.maskInit = try setting(args, "mask_init", "finite") { _ in true } }
+        if args["max_temp"] != .null {
+            options.maxTemperature = try setting(args, "max_temp", "finite and at least 1 (the temperature rises from 1 to it)") { $0 >= 1 }
+        }
+        if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
+        options.seed = UInt64(try args.integer("seed", min: 0))
+    }
+
+    /// The faithfulness (or agreement) target of attribution and auto, in (0, 1].
+    static func target(_ args: Arguments) throws -> Double {
+        let target = try args.number("target")
+        guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
+        return target
     }
 
     /// A numeric argument as a Float, refused with the rule it breaks when `isValid` says no or it is

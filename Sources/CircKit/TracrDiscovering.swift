@@ -36,15 +36,8 @@ enum TracrDiscovering {
         // auto: the paper's settings for a fifth of the epochs, from the attribution circuit (kept
         // instead when the refined circuit agrees with the model less often).
         if method == .auto { (options.epochs, options.maskInit) = (autoEpochs, autoWarmStart) }
-        if args["epochs"] != .null { options.epochs = try args.integer("epochs", min: 1) }
-        if args["lr"] != .null { options.learningRate = try Discovering.setting(args, "lr", "a positive finite number") { $0 > 0 } }
-        if args["lambda"] != .null { options.lambda = try Discovering.setting(args, "lambda", "a finite number of at least 0") { $0 >= 0 } }
-        if args["mask_init"] != .null { options.maskInit = try Discovering.setting(args, "mask_init", "finite") { _ in true } }
-        if args["max_temp"] != .null { options.maxTemperature = try Discovering.setting(args, "max_temp", "finite and at least 1") { $0 >= 1 } }
-        if args["batch"] != .null { options.batchSize = try args.integer("batch", min: 1) }
-        options.seed = UInt64(try args.integer("seed", min: 0))
-        let target = try args.number("target")
-        guard target > 0, target <= 1 else { throw RuntimeError("discover: target must be in (0, 1], got \(target)") }
+        try Discovering.applySettings(args, to: &options)
+        let target = try Discovering.target(args)
         let all = try Training.samples(args["task"], split: .train, limit: nil)
         let samples = args["n"] == .null ? all : Array(all.prefix(Warnings.clamp(try args.integer("n", min: 1), to: all.count, "discover", what: "the data")))
         let name = dataName(args["task"])
