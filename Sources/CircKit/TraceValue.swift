@@ -31,13 +31,22 @@ public final class TraceValue: NativeObject, Figure {
     /// The tokens with probabilities listed per position.
     static let topK = 5
 
-    /// A trace labelled by `tokens`, its outputs named by `vocabulary`.
+    /// A trace labelled by `tokens`, its outputs named by `vocabulary`. With `tie`, a position whose
+    /// two most likely outputs are within it shows `?` as its output (and as its target when the
+    /// target is that output), as `predict` does on a Tracr model.
     private init(_ trace: any TracedPass, tokens: TracedTokens, vocabulary: [String], label: String, targetGiven: Bool, greedyTokens: Int?,
-                 unitLabels: [String], endToken: String?) {
+                 unitLabels: [String], endToken: String?, tie: Float? = nil) {
         (self.trace, self.tokens, self.vocabulary, self.label, self.targetGiven, self.greedyTokens) = (trace, tokens, vocabulary, label, targetGiven, greedyTokens)
         (self.unitLabels, self.endToken) = (unitLabels, endToken)
-        expectedTokens = Self.names(trace.expected, vocabulary)
-        topTokens = (0..<trace.positions).map { p in trace.top(1, at: p).first.map { (vocabulary[Int($0.token)], $0.probability) } ?? ("", 0) }
+        let undecided = (0..<trace.positions).map { p -> Bool in
+            guard let tie else { return false }
+            let top = trace.top(2, at: p)
+            return top.count == 2 && top[0].probability - top[1].probability <= tie
+        }
+        expectedTokens = zip(Self.names(trace.expected, vocabulary), undecided).map { !targetGiven && $1 ? "?" : $0 }
+        topTokens = (0..<trace.positions).map { p in
+            trace.top(1, at: p).first.map { (undecided[p] ? "?" : vocabulary[Int($0.token)], $0.probability) } ?? ("", 0)
+        }
     }
 
     /// A trace of an encoder–decoder model value (or a circuit of it, as `label` says), on its greedy output when `greedyTokens` is given.
@@ -51,7 +60,8 @@ public final class TraceValue: NativeObject, Figure {
     /// A trace of a Tracr model value (or a circuit of it, as `label` says).
     convenience init(_ trace: TracrInputTrace, model: TracrModelValue, label: String, targetGiven: Bool) {
         self.init(trace, tokens: .tracr(Self.names(trace.ids, model.stored.sourceVocabulary)), vocabulary: model.stored.targetVocabulary, label: label,
-                  targetGiven: targetGiven, greedyTokens: nil, unitLabels: (0..<model.model.config.width).map(model.label(of:)), endToken: nil)
+                  targetGiven: targetGiven, greedyTokens: nil, unitLabels: (0..<model.model.config.width).map(model.label(of:)), endToken: nil,
+                  tie: TracrData.tie)
     }
 
     /// What ran, for a trace's first line: `model 1a2b3c4d`, or `circuit copy on model 1a2b3c4d`.

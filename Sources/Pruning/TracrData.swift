@@ -60,7 +60,7 @@ public final class TracrData {
     }
 
     /// How close two output probabilities may be for the larger not to count as the model's choice.
-    static let tie: Float = 1e-6
+    public static let tie: Float = 1e-6
 
     /// The argmax at every position of every sequence under `masks` (nil: the base model), in `sequences` order.
     public func predictions(masks: NodeMasks?) -> [[Int]] {

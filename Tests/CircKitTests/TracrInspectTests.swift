@@ -101,6 +101,27 @@ func bitPatterns(_ trace: any TracedPass) -> [[UInt32]] {
         #expect(csv.hasPrefix("position,token,expected,p_expected,top1,p_top1\n1,1,4,") && csv.contains("\n3,3,1,") && csv.split(separator: "\n").count == 5, "\(csv)")
     }
 
+    @Test func anUndecidedOutputShowsAsPredictShowsIt() {
+        // The empty circuit writes nothing to the output dimensions: every output ties at every position.
+        let printed = circ(loading("reverse") + """
+        e = truth(m) - truth(m)
+        t = trace(e, "1 2 3 4")
+        print(t.output == predict(e, "1 2 3 4"), t.output, t.probs[0].expected)
+        print(trace(e, "1 2 3 4", target="4 3 2 1"))
+        print(trace(m, "1 2 3 4").output)
+        """)
+        #expect(printed.error == nil, "\(String(describing: printed.error))")
+        #expect(printed.output.hasPrefix("""
+        true ? ? ? ? ?
+        <trace of circuit (truth(compiled) - truth(compiled)) on model 8d61c4d9 on "1 2 3 4", scored against the given target>
+          input   BOS 1 2 3 4
+          target  4 3 2 1
+          output  ? 0.25  ? 0.25  ? 0.25  ? 0.25
+          position 1: expected 4 (p 0.25), got ?
+        """), "\(printed.output)")
+        #expect(printed.output.hasSuffix("\n4 3 2 1"), "\(printed.output)")
+    }
+
     @Test func residualLabelsNameTheUnits() {
         let printed = circ("m = model(\"\(root)/models/tracr/copy.safetensors\")\nprint(trace(m, \"1 2\").activation(\"layers.0.attention\").columns[0] == m.labels[0])")
         #expect(printed.error == nil && printed.output == "true", "\(printed)")
