@@ -25,7 +25,7 @@ extension MemoryPlan {
     /// ablation need (`ablationPass`), in quarters of the data for `auto` and `attribution`; the
     /// attribution scores; the steps; the bisection's probes. `kernels`: those of the process planned for.
     public static func discovery(_ config: ModelConfig, data: SequenceLengths, run: DiscoveryRun, ablationPass: Bool,
-                                 kernels: String = PackedMatrix.kernels) -> MemoryEstimate {
+                                 kernels: ProductKernels = PackedMatrix.kernels) -> MemoryEstimate {
         let pass = PassMemory(config: config)
         /// Forward, backward and the loss gradient of a masked pass through frozen weights.
         func maskedStep(_ shape: BatchShape) -> Double { pass.forward(shape, masked: true) + pass.backward(shape, frozen: true) + pass.logits(shape) }

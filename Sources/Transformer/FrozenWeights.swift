@@ -45,7 +45,7 @@ public final class FrozenWeights: @unchecked Sendable {
 
     /// Bytes a snapshot of a model of `config` takes with `rounding`: per weight, its two packed
     /// matrices, and with `.sgemm` the copy of the weight they share (packed only with AVX-512 `kernels`).
-    public static func byteCount(_ config: ModelConfig, rounding: Rounding, kernels: String = PackedMatrix.kernels) -> Int {
+    public static func byteCount(_ config: ModelConfig, rounding: Rounding, kernels: ProductKernels = PackedMatrix.kernels) -> Int {
         linears(config).reduce(0) { total, linear in
             let (outputs, inputs) = (linear.1[0], linear.1[1])
             switch rounding {

@@ -15,9 +15,9 @@ import Testing
         }
         let best = PackedMatrix.kernels
         defer { PackedMatrix.limitKernels(to: best) }
-        for level in ["portable", "avx2", "avx512"] where PackedMatrix.limitKernels(to: level) == level {
+        for level in ProductKernels.allCases where PackedMatrix.limitKernels(to: level) == level {
             var random = SeededRandom(seed: 21)
-            for trial in 0..<(level == "portable" ? 25 : 90) {
+            for trial in 0..<(level == .portable ? 25 : 90) {
                 let m = 1 + random.below(trial % 4 == 1 ? 1500 : 150), n = 1 + random.below(trial % 4 == 1 ? 60 : 700)
                 let k = 1 + random.below(trial % 3 == 0 ? 40 : 1100)
                 let transposeA = random.below(2) == 1, transposeB = random.below(2) == 1
@@ -40,7 +40,7 @@ import Testing
     /// Products split into row blocks over the cores, which share one B packed by all of them: the
     /// bits of OpenBLAS running each block.
     @Test func splitProductsSharingOnePackMatchOpenBLAS() {
-        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == "Haswell", PackedMatrix.kernels == "avx512" else {
+        guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == "Haswell", PackedMatrix.kernels == .avx512 else {
             print("shared-pack sgemm test skipped: it needs OpenBLAS pinned to its Haswell kernels (make test pins them) and AVX-512")
             return
         }
@@ -62,7 +62,7 @@ import Testing
     /// bits of `Matmul.gemm` packing it on each call: depths of one to four passes, both layouts,
     /// added to C or not, and products small enough for OpenBLAS.
     @Test func weightPackedOnceMatchesPackingPerCall() {
-        guard PackedMatrix.kernels == "avx512" else {
+        guard PackedMatrix.kernels == .avx512 else {
             print("packed-once sgemm test skipped: circ's sgemm runs only with AVX-512, which this machine or $CIRC_KERNELS does not allow")
             return
         }

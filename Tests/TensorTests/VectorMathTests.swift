@@ -80,12 +80,12 @@ import Testing
     private func expectSameBits(names: [String], _ compute: () -> [[UInt32]]) {
         let best = PackedMatrix.kernels
         defer { PackedMatrix.limitKernels(to: best) }
-        guard best == "avx512" else {
+        guard best == .avx512 else {
             print("vector op bit test skipped: this machine runs \(best) kernels, so only the Swift loops exist here")
             return
         }
         let vector = compute()
-        PackedMatrix.limitKernels(to: "avx2")
+        PackedMatrix.limitKernels(to: .avx2)
         let loops = compute()
         for (name, (a, b)) in zip(names, zip(vector, loops)) {
             let differing = zip(a, b).filter { $0 != $1 }.count
@@ -116,9 +116,9 @@ import Testing
     @Test func kernelsAgreeBitForBit() {
         let best = PackedMatrix.kernels
         defer { PackedMatrix.limitKernels(to: best) }
-        let levels = ["portable", "avx2", "avx512"].filter { PackedMatrix.limitKernels(to: $0) == $0 }
-        if levels.count < 3 { print("kernelsAgreeBitForBit: this machine runs only \(levels); the others are not compared") }
-        #expect(levels.count >= 2 || best == "portable")
+        let levels = ProductKernels.allCases.filter { PackedMatrix.limitKernels(to: $0) == $0 }
+        if levels.count < 3 { print("kernelsAgreeBitForBit: this machine runs only \(levels.map(\.rawValue)); the others are not compared") }
+        #expect(levels.count >= 2 || best == .portable)
         for (m, k, n) in [(1, 1, 1), (5, 3, 7), (13, 64, 33), (30, 300, 70), (97, 130, 50), (200, 257, 96)] {
             let a = randomValues(m * k, seed: UInt64(m + k)), w = randomValues(n * k, seed: UInt64(n)), start = randomValues(m * n, seed: 9)
             let forward = PackedMatrix(transposing: w, rows: k, columns: n), plain = PackedMatrix(w, rows: k, columns: n)

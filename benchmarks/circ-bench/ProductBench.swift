@@ -25,7 +25,7 @@ extension EngineBench {
         let flops = 2 * Double(m * n * k * count)
         let sgemm = best(timings) { Threads.serially { for w in weights { Matmul.gemm(transposeB: true, m: m, n: n, k: k, a, w, beta: 0, &c, ownKernels: false) } } }
         let kernel = best(timings) { Threads.serially { for matrix in packed { matrix.multiply(a, rows: m, into: &c) } } }
-        emit([("what", what), ("m", m), ("k", k), ("n", n)] + (count > 1 ? [("weights", count)] : []) + [("kernels", PackedMatrix.kernels),
+        emit([("what", what), ("m", m), ("k", k), ("n", n)] + (count > 1 ? [("weights", count)] : []) + [("kernels", PackedMatrix.kernels.rawValue),
               ("sgemm_gflops", flops / sgemm / 1e9), ("packed_gflops", flops / kernel / 1e9), ("speedup_vs_sgemm", sgemm / kernel)])
     }
 }

@@ -53,17 +53,23 @@ public final class PackedMatrix: @unchecked Sendable {
         }
     }
 
-    /// Which kernels products use here: "avx512", "avx2" or "portable".
-    public static var kernels: String { ["portable", "avx2", "avx512"][Int(circ_gemm_kernels())] }
+    /// Which kernels products use here.
+    public static var kernels: ProductKernels { ProductKernels.allCases[Int(circ_gemm_kernels())] }
 
     /// Which kernels a new circ process starts with here, whatever a test has limited them to.
-    public static var processKernels: String { ["portable", "avx2", "avx512"][Int(circ_gemm_process_kernels())] }
+    public static var processKernels: ProductKernels { ProductKernels.allCases[Int(circ_gemm_process_kernels())] }
 
-    /// Uses kernels no better than `level` ("avx2", "portable"; the machine's best otherwise), for
-    /// tests that compare their bits; returns the kernels now in use.
+    /// Uses kernels no better than `level` (the machine's best when it lacks `level`), for tests that
+    /// compare their bits; returns the kernels now in use.
     @discardableResult
-    public static func limitKernels(to level: String) -> String {
-        circ_gemm_limit_kernels(Int32(["portable", "avx2", "avx512"].firstIndex(of: level) ?? 2))
+    public static func limitKernels(to level: ProductKernels) -> ProductKernels {
+        circ_gemm_limit_kernels(Int32(ProductKernels.allCases.firstIndex(of: level)!))
         return kernels
     }
+}
+
+/// The kernels of circ's products, in the order of the C library's levels: the portable C loops,
+/// AVX2 (6 × 16 tiles), AVX-512 (12 × 32); each gives the same bits.
+public enum ProductKernels: String, CaseIterable, Sendable {
+    case portable, avx2, avx512
 }

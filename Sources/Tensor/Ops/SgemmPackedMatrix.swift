@@ -42,9 +42,9 @@ public final class SgemmPackedMatrix: FrozenProduct, @unchecked Sendable {
     deinit { free(packed) }
 
     /// Bytes its packed B [rows, columns] reserves with `kernels`: none where products never run on
-    /// it (not "avx512"); the weight it keeps as given is not counted (a weight's two matrices share it).
-    public static func packedBytes(rows: Int, columns: Int, kernels: String = PackedMatrix.kernels) -> Int {
-        kernels == "avx512" ? PackedMatrix.reservedBytes(rows: rows, columns: columns) : 0
+    /// it (not AVX-512); the weight it keeps as given is not counted (a weight's two matrices share it).
+    public static func packedBytes(rows: Int, columns: Int, kernels: ProductKernels = PackedMatrix.kernels) -> Int {
+        kernels == .avx512 ? PackedMatrix.reservedBytes(rows: rows, columns: columns) : 0
     }
 
     /// c[m, n] = a[m, k] · B (c += a · B with `accumulate`), with `Matmul.gemm`'s bits.
