@@ -31,18 +31,13 @@ public final class TraceValue: NativeObject, Figure {
     /// The tokens with probabilities listed per position.
     static let topK = 5
 
-    /// A trace labelled by `tokens`, its outputs named by `vocabulary`. With `tie`, a position whose
-    /// two most likely outputs are within it shows `?` as its output (and as its target when the
-    /// target is that output), as `predict` does on a Tracr model.
+    /// A trace labelled by `tokens`, its outputs named by `vocabulary`. A position `undecided` flags
+    /// shows `?` as its output (and as its target when the target is that output).
     private init(_ trace: any TracedPass, tokens: TracedTokens, vocabulary: [String], label: String, targetGiven: Bool, greedyTokens: Int?,
-                 unitLabels: [String], endToken: String?, tie: Float? = nil) {
+                 unitLabels: [String], endToken: String?, undecided: [Bool]? = nil) {
         (self.trace, self.tokens, self.vocabulary, self.label, self.targetGiven, self.greedyTokens) = (trace, tokens, vocabulary, label, targetGiven, greedyTokens)
         (self.unitLabels, self.endToken) = (unitLabels, endToken)
-        let undecided = (0..<trace.positions).map { p -> Bool in
-            guard let tie else { return false }
-            let top = trace.top(2, at: p)
-            return top.count == 2 && top[0].probability - top[1].probability <= tie
-        }
+        let undecided = undecided ?? Array(repeating: false, count: trace.positions)
         expectedTokens = zip(Self.names(trace.expected, vocabulary), undecided).map { !targetGiven && $1 ? "?" : $0 }
         topTokens = (0..<trace.positions).map { p in
             trace.top(1, at: p).first.map { (undecided[p] ? "?" : vocabulary[Int($0.token)], $0.probability) } ?? ("", 0)
@@ -57,11 +52,12 @@ public final class TraceValue: NativeObject, Figure {
                   unitLabels: (0..<model.model.config.width).map(String.init), endToken: "<eos>")
     }
 
-    /// A trace of a Tracr model value (or a circuit of it, as `label` says).
+    /// A trace of a Tracr model value (or a circuit of it, as `label` says); where its outputs tie
+    /// (by `predict`'s rule), `?`.
     convenience init(_ trace: TracrInputTrace, model: TracrModelValue, label: String, targetGiven: Bool) {
         self.init(trace, tokens: .tracr(Self.names(trace.ids, model.stored.sourceVocabulary)), vocabulary: model.stored.targetVocabulary, label: label,
                   targetGiven: targetGiven, greedyTokens: nil, unitLabels: (0..<model.model.config.width).map(model.label(of:)), endToken: nil,
-                  tie: TracrData.tie)
+                  undecided: TracrData.argmaxes(trace.probabilities, classes: model.model.config.outputVocabulary).map { $0 < 0 })
     }
 
     /// What ran, for a trace's first line: `model 1a2b3c4d`, or `circuit copy on model 1a2b3c4d`.

@@ -52,7 +52,7 @@ public final class TracrData {
 
     /// The index of the largest probability of each row, or -1 when another is within `tie` of it:
     /// an output left undecided (a unit whose ablation makes two outputs tie changes the output).
-    static func argmaxes(_ probabilities: [Float], classes v: Int) -> [Int] {
+    public static func argmaxes(_ probabilities: [Float], classes v: Int) -> [Int] {
         (0..<(probabilities.count / v)).map { row in
             let p = probabilities[(row * v)..<((row + 1) * v)], best = p.indices.max { p[$0] < p[$1] || (p[$0] == p[$1] && $0 > $1) }!
             return p.indices.contains { $0 != best && p[best] - p[$0] <= tie } ? -1 : best - row * v
@@ -60,7 +60,7 @@ public final class TracrData {
     }
 
     /// How close two output probabilities may be for the larger not to count as the model's choice.
-    public static let tie: Float = 1e-6
+    static let tie: Float = 1e-6
 
     /// The argmax at every position of every sequence under `masks` (nil: the base model), in `sequences` order.
     public func predictions(masks: NodeMasks?) -> [[Int]] {
